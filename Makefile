@@ -1,0 +1,90 @@
+# segtrt: every target a user or CI runs. `make demo` and `make test` each
+# do all set-up on a fresh Debian 12 machine (through `deps`), and are quick
+# when everything is already there.
+
+PYTHON ?= /usr/bin/python3
+GO ?= go
+BIN := bin/segtrt
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+FUZZTIME ?= 15s
+
+# ONNX Runtime comes from the npm registry's onnxruntime-node package, which
+# ships libonnxruntime.so.1 for linux-x64. We unpack that one file; `npm
+# install` would run a postinstall script that downloads CUDA binaries.
+ORT_VERSION := 1.30.0
+ORT_SHA256 := 6e3390d6b783e7be946fad629292799da28d0b42f84856e50d2c1b0383291e75
+ORT_DIR := .deps/onnxruntime
+ORT_LIB := $(ORT_DIR)/libonnxruntime.so.1
+
+APT_PACKAGES := python3-torch python3-torchvision python3-onnx python3-numpy python3-pil \
+	protobuf-compiler
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps apt-deps go-deps build test lint vet fuzz bench demo generate fixtures-onnx clean
+
+all: build
+
+deps: apt-deps go-deps $(ORT_LIB)
+
+# Installs only what is missing, so it is fast on a machine that has it all.
+apt-deps:
+	@missing=$$(for p in $(APT_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done; \
+		command -v npm >/dev/null || echo npm); \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:" $$missing; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+go-deps:
+	@$(GO) mod download
+
+$(ORT_LIB):
+	@mkdir -p $(ORT_DIR)/pack
+	cd $(ORT_DIR)/pack && npm pack --silent onnxruntime-node@$(ORT_VERSION) >/dev/null
+	echo "$(ORT_SHA256)  $(ORT_DIR)/pack/onnxruntime-node-$(ORT_VERSION).tgz" | sha256sum -c --quiet
+	tar -xzf $(ORT_DIR)/pack/onnxruntime-node-$(ORT_VERSION).tgz -C $(ORT_DIR)/pack \
+		package/bin/napi-v6/linux/x64/libonnxruntime.so.1
+	mv $(ORT_DIR)/pack/package/bin/napi-v6/linux/x64/libonnxruntime.so.1 $@.tmp && mv $@.tmp $@
+	rm -rf $(ORT_DIR)/pack
+
+build: go-deps
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/segtrt
+
+test: deps lint
+	SEGTRT_PYTHON=$(PYTHON) $(GO) test ./...
+	$(MAKE) --no-print-directory fuzz
+
+# A few seconds of each fuzz target: the loaders must never panic.
+fuzz:
+	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./export/onnxio
+	$(GO) test -run='^$$' -fuzz='^FuzzInspectPipeline$$' -fuzztime=$(FUZZTIME) ./export/inspect
+
+lint: vet
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+bench: deps
+	SEGTRT_PYTHON=$(PYTHON) $(GO) test -run='^$$' -bench=. -benchmem ./...
+
+# The main job on embedded defaults. At this stage: inspect the model the
+# project ships.
+demo: deps build
+	./$(BIN) inspect testdata/onnx/ops-opset17.onnx
+
+# Regenerate the protobuf Go code from export/onnxpb/onnx.proto.
+generate: apt-deps
+	GOBIN=$(CURDIR)/bin $(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
+	$(GO) generate ./export/onnxpb
+
+# Regenerate the small torch exports under testdata/onnx.
+fixtures-onnx: apt-deps
+	$(PYTHON) testdata/onnx/make_fixtures.py
+
+clean:
+	rm -rf bin testdata/cache

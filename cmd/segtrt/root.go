@@ -1,0 +1,60 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/segtrt/segtrt/internal/usage"
+)
+
+func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "segtrt",
+		Short: "Take segmentation networks from ONNX to TensorRT engines and gate their release",
+		Long: `segtrt inspects and prepares ONNX segmentation networks (SPGNet, SGCPNet),
+calibrates them for INT8 on Cityscapes-layout data, builds TensorRT engines and
+validates accuracy (mIoU) and speed against release targets.
+
+Exit codes: 0 ok, 1 error, 2 bad usage, 3 a validation target was missed.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	// Flag mistakes are usage errors (exit 2), not failures of the work.
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usage.Errorf("%s: %v (see '%s --help')", c.CommandPath(), err, c.CommandPath())
+	})
+	root.AddCommand(
+		newInspectCmd(),
+		newExportCmd(),
+		newDatasetCmd(),
+		newCalibrateCmd(),
+		newBuildCmd(),
+		newValidateCmd(),
+		newDoctorCmd(),
+		newVersionCmd(),
+	)
+	return root
+}
+
+// usageArgs wraps a cobra positional-argument check so that a wrong count
+// exits with code 2.
+func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(c *cobra.Command, args []string) error {
+		if err := check(c, args); err != nil {
+			return usage.Errorf("%s: %v (see '%s --help')", c.CommandPath(), err, c.CommandPath())
+		}
+		return nil
+	}
+}
+
+// notYet is the body of a command whose work a later issue delivers: it says
+// so plainly and fails, rather than pretending to work.
+func notYet(what, issue string) func(*cobra.Command, []string) error {
+	return func(c *cobra.Command, _ []string) error {
+		return fmt.Errorf("%s is not implemented yet (%s); nothing was done", what, issue)
+	}
+}

@@ -1,0 +1,60 @@
+package main
+
+import "github.com/spf13/cobra"
+
+// Commands below are declared with their contract (DESIGN.md) so that help
+// and completion are complete; their work lands with the issues named.
+
+func newCalibrateCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "calibrate --model M.onnx --data DIR --out M.int8.onnx [flags]",
+		Short: "Calibrate INT8 on Cityscapes images; write Q/DQ ONNX and a TensorRT cache",
+		Example: `  segtrt calibrate --model sgcpnet.trt.onnx --data cityscapes --images 500 \
+      --method entropy --out sgcpnet.int8.onnx --cache sgcpnet.calib --report calib.json`,
+		DisableFlagParsing: true,
+		RunE:               notYet("segtrt calibrate", "issue 6: INT8 calibration"),
+	}
+}
+
+func newBuildCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "build --model M.onnx --out E.engine [flags]",
+		Short: "Build a TensorRT engine (needs a GPU and a binary built with -tags tensorrt)",
+		Example: `  segtrt build --model sgcpnet.int8.onnx --out sgcpnet.engine --precision int8 \
+      --plugin-lib libsegtrt_plugins.so --timing-cache trt.cache`,
+		DisableFlagParsing: true,
+		RunE:               notYet("segtrt build", "issue 8: TensorRT backend"),
+	}
+}
+
+func newValidateCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "validate --model CAND --data DIR [flags]",
+		Short: "Measure mIoU and speed of a candidate against a reference and targets",
+		Example: `  segtrt validate --model sgcpnet.int8.onnx --reference sgcpnet.onnx \
+      --data cityscapes --targets targets.yaml --report out/`,
+		DisableFlagParsing: true,
+		RunE:               notYet("segtrt validate", "issue 5: CPU runner and validate"),
+	}
+}
+
+func newExportCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "export --model M.onnx --out M.trt.onnx [flags]",
+		Short: "Fold constants, fuse plugin patterns and rewrite pooling for TensorRT",
+		Example: `  segtrt export --model spgnet.onnx --out spgnet.trt.onnx \
+      --plugins spg,avgpool --train-crop 1024x1024`,
+		DisableFlagParsing: true,
+		RunE:               notYet("segtrt export", "issue 7: plugins and export passes"),
+	}
+}
+
+func newDoctorCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:                "doctor [--json]",
+		Short:              "Report ONNX Runtime, TensorRT, CUDA and GPUs found on this machine",
+		Example:            `  segtrt doctor --json`,
+		DisableFlagParsing: true,
+		RunE:               notYet("segtrt doctor", "issue 8: TensorRT backend"),
+	}
+}
