@@ -59,8 +59,8 @@ test: deps lint
 
 # A few seconds of each fuzz target: the loaders must never panic.
 fuzz:
-	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./export/onnxio
-	$(GO) test -run='^$$' -fuzz='^FuzzInspectPipeline$$' -fuzztime=$(FUZZTIME) ./export/inspect
+	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=1s ./export/onnxio
+	$(GO) test -run='^$$' -fuzz='^FuzzInspectPipeline$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=1s ./export/inspect
 
 lint: vet
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
