@@ -144,10 +144,22 @@ def randomize_bn(model, seed):
                 m.running_var.copy_(torch.rand(m.num_features, generator=g) + 0.5)
 
 
-def export(model, shape, path, opset, names, dynamic=None, external=False, alt_shape=None):
+def save_io(path, x, outs):
+    """Writes input then outputs as little-endian float32, for comparing
+    ONNX Runtime with torch without numpy files."""
+    with open(path + ".io.bin", "wb") as f:
+        for t in (x,) + tuple(outs):
+            f.write(t.detach().numpy().astype("<f4").tobytes())
+
+
+def export(model, shape, path, opset, names, dynamic=None, external=False, alt_shape=None, io=False):
     model.eval()
     x = torch.randn(*shape, generator=torch.Generator().manual_seed(1))
     macs, out_shapes = hook_macs(model, x)
+    if io:
+        with torch.no_grad():
+            outs = model(x)
+        save_io(path, x, outs if isinstance(outs, tuple) else (outs,))
     tmp = path + ".tmp"
     torch.onnx.export(model, x, tmp, opset_version=opset, input_names=["input"],
                       output_names=names, dynamic_axes=dynamic, do_constant_folding=True)
@@ -156,6 +168,9 @@ def export(model, shape, path, opset, names, dynamic=None, external=False, alt_s
         m = onnx.load(tmp)
         os.remove(tmp)
         data = os.path.basename(path) + ".data"
+        # onnx appends to an existing data file: start from nothing.
+        if os.path.exists(os.path.join(os.path.dirname(path), data)):
+            os.remove(os.path.join(os.path.dirname(path), data))
         onnx.save_model(m, tmp, save_as_external_data=True, all_tensors_to_one_file=True,
                         location=data, size_threshold=256)
     os.replace(tmp, path)
@@ -195,7 +210,8 @@ def main():
         return
     for opset in (11, 13, 17):
         torch.manual_seed(0)
-        export(OpsNet(), (1, 3, 61, 83), os.path.join(HERE, f"ops-opset{opset}.onnx"), opset, ["seg", "gram"])
+        export(OpsNet(), (1, 3, 61, 83), os.path.join(HERE, f"ops-opset{opset}.onnx"), opset, ["seg", "gram"],
+               io=(opset == 17))
     torch.manual_seed(0)
     export(OpsNet(fixed_size=False), (1, 3, 64, 96), os.path.join(HERE, "ops-dynamic.onnx"), 17, ["seg", "gram"],
            dynamic={"input": {2: "height", 3: "width"}, "seg": {2: "height", 3: "width"}},
@@ -203,7 +219,7 @@ def main():
     torch.manual_seed(0)
     plain = PlainNet()
     randomize_bn(plain, 3)
-    export(plain, (1, 3, 20, 30), os.path.join(HERE, "plain.onnx"), 17, ["logits"])
+    export(plain, (1, 3, 20, 30), os.path.join(HERE, "plain.onnx"), 17, ["logits"], io=True)
     torch.manual_seed(0)
     plain = PlainNet()
     randomize_bn(plain, 3)
