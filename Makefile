@@ -6,7 +6,10 @@ PYTHON ?= /usr/bin/python3
 GO ?= go
 BIN := bin/segtrt
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -X main.version=$(VERSION)
+ORT_LIB_ABS = $(CURDIR)/$(ORT_LIB)
+LDFLAGS = -X main.version=$(VERSION) -X github.com/segtrt/segtrt/ort.installedLibrary=$(ORT_LIB_ABS)
+# Tests find ONNX Runtime where deps put it.
+export SEGTRT_ORT_LIB ?= $(ORT_LIB_ABS)
 FUZZTIME ?= 15s
 
 # ONNX Runtime comes from the npm registry's onnxruntime-node package, which

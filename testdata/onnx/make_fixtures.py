@@ -71,8 +71,10 @@ class OpsNet(nn.Module):
         ap = F.avg_pool2d(d, (2, 3), stride=1)
         ap = F.interpolate(ap, size=d.shape[2:], mode="bilinear", align_corners=False)
         d = torch.clamp(d + ap, -6.0, 6.0)
-        u = self.up(d)
-        u = F.interpolate(u, size=b.shape[2:], mode="nearest")
+        # Nearest only at integer ratios: at others torch and ONNX's
+        # asymmetric/floor mapping round differently.
+        u = self.up(d) + F.interpolate(d, scale_factor=2.0, mode="nearest")[:, :8]
+        u = F.interpolate(u, size=b.shape[2:], mode="bilinear", align_corners=False)
         y = self.head(torch.cat([u, b], dim=1))
         y = F.pad(y, (1, 2, 0, 1))
         y = F.interpolate(y, scale_factor=2.0, mode="bilinear", align_corners=False)

@@ -1,0 +1,184 @@
+package ort
+
+import (
+	"fmt"
+	"runtime"
+	"slices"
+	"sync"
+
+	onnxruntime "github.com/yalue/onnxruntime_go"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/segtrt/segtrt/export/graph"
+	"github.com/segtrt/segtrt/export/onnxio"
+	"github.com/segtrt/segtrt/export/onnxpb"
+	"github.com/segtrt/segtrt/export/shapes"
+)
+
+// Options tune a session.
+type Options struct {
+	// Threads is ONNX Runtime's intra-op thread count; 0 means one per core.
+	Threads int
+	// NoOptimize turns graph optimisation off (for debugging numerics).
+	NoOptimize bool
+}
+
+// Session runs one model. Run is safe for use by one goroutine at a time:
+// outputs live in buffers the session reuses.
+type Session struct {
+	sess    *onnxruntime.DynamicAdvancedSession
+	graph   *graph.Graph
+	opset   int64
+	Input   string
+	Outputs []string
+
+	mu      sync.Mutex
+	outputs map[string][]*onnxruntime.Tensor[float32] // by input shape
+}
+
+// Output is one output of a run. Data belongs to the session and is
+// overwritten by the next Run.
+type Output struct {
+	Name  string
+	Shape []int64
+	Data  []float32
+}
+
+// NewSession makes a session for m, which must have one float32 input and
+// float32 outputs (a segmentation network's image in, logits out).
+func NewSession(m *onnxio.Model, opts Options) (*Session, error) {
+	if _, err := Init(""); err != nil {
+		return nil, err
+	}
+	name := m.Path
+	if name == "" {
+		name = "model"
+	}
+	g, err := graph.New(m.Proto.Graph)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if len(g.Inputs) != 1 {
+		return nil, fmt.Errorf("%s: the model has %d inputs; segtrt runs image models with exactly one", name, len(g.Inputs))
+	}
+	if dt := g.Inputs[0].GetType().GetTensorType().GetElemType(); dt != int32(onnxpb.TensorProto_FLOAT) {
+		return nil, fmt.Errorf("%s: input %q is %s, want FLOAT", name, g.Inputs[0].GetName(), onnxpb.TensorProto_DataType(dt))
+	}
+	s := &Session{graph: g, opset: m.Opset(), Input: g.Inputs[0].GetName(), outputs: map[string][]*onnxruntime.Tensor[float32]{}}
+	for _, o := range g.Proto.Output {
+		if dt := o.GetType().GetTensorType().GetElemType(); dt != int32(onnxpb.TensorProto_FLOAT) {
+			return nil, fmt.Errorf("%s: output %q is %s, want FLOAT", name, o.GetName(), onnxpb.TensorProto_DataType(dt))
+		}
+		s.Outputs = append(s.Outputs, o.GetName())
+	}
+	data, err := proto.Marshal(m.Proto)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	so, err := onnxruntime.NewSessionOptions()
+	if err != nil {
+		return nil, fmt.Errorf("ONNX Runtime session options: %w", err)
+	}
+	defer so.Destroy()
+	threads := opts.Threads
+	if threads <= 0 {
+		threads = runtime.NumCPU()
+	}
+	if err := so.SetIntraOpNumThreads(threads); err != nil {
+		return nil, err
+	}
+	if err := so.SetInterOpNumThreads(1); err != nil {
+		return nil, err
+	}
+	var level onnxruntime.GraphOptimizationLevel = onnxruntime.GraphOptimizationLevelEnableAll
+	if opts.NoOptimize {
+		level = onnxruntime.GraphOptimizationLevelDisableAll
+	}
+	if err := so.SetGraphOptimizationLevel(level); err != nil {
+		return nil, err
+	}
+	s.sess, err = onnxruntime.NewDynamicAdvancedSessionWithONNXData(data, []string{s.Input}, s.Outputs, so)
+	if err != nil {
+		return nil, fmt.Errorf("%s: ONNX Runtime cannot load the model: %v", name, err)
+	}
+	return s, nil
+}
+
+// outputBuffers returns reusable output tensors for an input shape, sized
+// by segtrt's shape inference.
+func (s *Session) outputBuffers(shape []int64) ([]*onnxruntime.Tensor[float32], error) {
+	key := shapes.FormatShape(shape)
+	if bufs, ok := s.outputs[key]; ok {
+		return bufs, nil
+	}
+	res, err := shapes.Infer(s.graph, s.opset, map[string][]int64{s.Input: shape})
+	if err != nil {
+		return nil, fmt.Errorf("input shape %s: %w", key, err)
+	}
+	bufs := make([]*onnxruntime.Tensor[float32], len(s.Outputs))
+	for i, name := range s.Outputs {
+		v := res[name]
+		if !v.Static() {
+			return nil, fmt.Errorf("output %q has no static shape at input %s", name, key)
+		}
+		bufs[i], err = onnxruntime.NewEmptyTensor[float32](onnxruntime.NewShape(v.Shape...))
+		if err != nil {
+			return nil, err
+		}
+	}
+	s.outputs[key] = bufs
+	return bufs, nil
+}
+
+// Run infers on one input tensor (NCHW float32, not copied) and returns
+// the outputs.
+func (s *Session) Run(input []float32, shape []int64) ([]Output, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sess == nil {
+		return nil, fmt.Errorf("session is closed")
+	}
+	bufs, err := s.outputBuffers(shape)
+	if err != nil {
+		return nil, err
+	}
+	in, err := onnxruntime.NewTensor(onnxruntime.NewShape(shape...), input)
+	if err != nil {
+		return nil, fmt.Errorf("input %s: %w", shapes.FormatShape(shape), err)
+	}
+	defer in.Destroy()
+	outs := make([]onnxruntime.Value, len(bufs))
+	for i, b := range bufs {
+		outs[i] = b
+	}
+	if err := s.sess.Run([]onnxruntime.Value{in}, outs); err != nil {
+		return nil, fmt.Errorf("ONNX Runtime: %v", err)
+	}
+	res := make([]Output, len(bufs))
+	for i, b := range bufs {
+		res[i] = Output{Name: s.Outputs[i], Shape: slices.Clone([]int64(b.GetShape())), Data: b.GetData()}
+	}
+	return res, nil
+}
+
+// Close frees the session and its buffers; calling it twice is fine.
+func (s *Session) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var first error
+	for _, bufs := range s.outputs {
+		for _, b := range bufs {
+			if err := b.Destroy(); err != nil && first == nil {
+				first = err
+			}
+		}
+	}
+	s.outputs = map[string][]*onnxruntime.Tensor[float32]{}
+	if s.sess != nil {
+		if err := s.sess.Destroy(); err != nil && first == nil {
+			first = err
+		}
+		s.sess = nil
+	}
+	return first
+}

@@ -1,0 +1,119 @@
+package ort
+
+import (
+	"encoding/binary"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/segtrt/segtrt/export/graph"
+	"github.com/segtrt/segtrt/export/onnxio"
+	"github.com/segtrt/segtrt/internal/testmodels"
+)
+
+// torchIO reads the input and outputs torch computed for a fixture.
+func torchIO(t *testing.T, name string, sizes ...int64) [][]float32 {
+	t.Helper()
+	return readIO(t, testmodels.Path(name)+".io.bin", sizes...)
+}
+
+func readIO(t *testing.T, path string, sizes ...int64) [][]float32 {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out [][]float32
+	off := 0
+	for _, n := range sizes {
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = math.Float32frombits(binary.LittleEndian.Uint32(data[off:]))
+			off += 4
+		}
+		out = append(out, v)
+	}
+	if off != len(data) {
+		t.Fatalf("%s has %d bytes, read %d", path, len(data), off)
+	}
+	return out
+}
+
+func maxAbsDiff(a, b []float32) float64 {
+	d := 0.0
+	for i := range a {
+		d = math.Max(d, math.Abs(float64(a[i]-b[i])))
+	}
+	return d
+}
+
+func TestMatchesTorch(t *testing.T) {
+	for _, c := range []string{"plain.onnx", "ops-opset17.onnx"} {
+		t.Run(c, func(t *testing.T) {
+			meta := testmodels.LoadMeta(t, c)
+			sizes := []int64{graph.NumElements(meta.InputShape)}
+			for _, s := range meta.OutputShapes {
+				sizes = append(sizes, graph.NumElements(s))
+			}
+			io := torchIO(t, c, sizes...)
+			m, err := onnxio.Load(testmodels.Path(c))
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := NewSession(m, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			for run := 0; run < 2; run++ { // the second run reuses buffers
+				outs, err := s.Run(io[0], meta.InputShape)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i, o := range outs {
+					if d := maxAbsDiff(o.Data, io[i+1]); d > 1e-4 {
+						t.Errorf("run %d output %s: max |ORT - torch| = %g", run, o.Name, d)
+					}
+				}
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Close(); err != nil {
+				t.Fatalf("second Close: %v", err)
+			}
+		})
+	}
+}
+
+func TestWrongInputShape(t *testing.T) {
+	m, err := onnxio.Load(testmodels.Path("plain.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewSession(m, Options{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	_, err = s.Run(make([]float32, 3*40*60), []int64{1, 3, 40, 60})
+	if err == nil || !strings.Contains(err.Error(), "1x3x40x60") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestFindNamesWhatItTried(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "libonnxruntime.so.1")
+	if _, err := Find(missing); err == nil || !strings.Contains(err.Error(), missing) {
+		t.Fatalf("explicit missing path: %v", err)
+	}
+	t.Setenv(EnvLibrary, "")
+	old := installedLibrary
+	installedLibrary = ""
+	defer func() { installedLibrary = old }()
+	if _, err := Find(""); err != nil && !strings.Contains(err.Error(), "tried") {
+		t.Fatalf("got %v", err)
+	}
+}
