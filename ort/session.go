@@ -182,3 +182,57 @@ func (s *Session) Close() error {
 	}
 	return first
 }
+
+// OutputShape returns the shape of output i for an input shape, from
+// segtrt's shape inference.
+func (s *Session) OutputShape(i int, inputShape []int64) ([]int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	bufs, err := s.outputBuffers(inputShape)
+	if err != nil {
+		return nil, err
+	}
+	if i < 0 || i >= len(bufs) {
+		return nil, fmt.Errorf("output %d of %d", i, len(bufs))
+	}
+	return slices.Clone([]int64(bufs[i].GetShape())), nil
+}
+
+// RunInto infers on input and writes output 0 into dst, which the caller
+// owns (so that it can hand dst to another goroutine while the next image
+// runs). Other outputs go to the session's own buffers. Neither input nor
+// dst is copied.
+func (s *Session) RunInto(input []float32, shape []int64, dst []float32) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sess == nil {
+		return fmt.Errorf("session is closed")
+	}
+	bufs, err := s.outputBuffers(shape)
+	if err != nil {
+		return err
+	}
+	outShape := bufs[0].GetShape()
+	if int64(len(dst)) != outShape.FlattenedSize() {
+		return fmt.Errorf("output buffer has %d values, output %q needs %d (%s)", len(dst), s.Outputs[0], outShape.FlattenedSize(), outShape)
+	}
+	in, err := onnxruntime.NewTensor(onnxruntime.NewShape(shape...), input)
+	if err != nil {
+		return fmt.Errorf("input %s: %w", shapes.FormatShape(shape), err)
+	}
+	defer in.Destroy()
+	out0, err := onnxruntime.NewTensor(outShape, dst)
+	if err != nil {
+		return err
+	}
+	defer out0.Destroy()
+	outs := make([]onnxruntime.Value, len(bufs))
+	outs[0] = out0
+	for i := 1; i < len(bufs); i++ {
+		outs[i] = bufs[i]
+	}
+	if err := s.sess.Run([]onnxruntime.Value{in}, outs); err != nil {
+		return fmt.Errorf("ONNX Runtime: %v", err)
+	}
+	return nil
+}

@@ -117,3 +117,31 @@ func TestFindNamesWhatItTried(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+func TestRunIntoCallerBuffer(t *testing.T) {
+	meta := testmodels.LoadMeta(t, "plain.onnx")
+	io := torchIO(t, "plain.onnx", graph.NumElements(meta.InputShape), graph.NumElements(meta.OutputShapes[0]))
+	m, err := onnxio.Load(testmodels.Path("plain.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewSession(m, Options{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	shape, err := s.OutputShape(0, meta.InputShape)
+	if err != nil || graph.NumElements(shape) != 7 {
+		t.Fatalf("output shape %v %v", shape, err)
+	}
+	dst := make([]float32, 7)
+	if err := s.RunInto(io[0], meta.InputShape, dst); err != nil {
+		t.Fatal(err)
+	}
+	if d := maxAbsDiff(dst, io[1]); d > 1e-4 {
+		t.Fatalf("max diff %g", d)
+	}
+	if err := s.RunInto(io[0], meta.InputShape, make([]float32, 6)); err == nil {
+		t.Fatal("short buffer accepted")
+	}
+}

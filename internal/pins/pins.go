@@ -4,7 +4,6 @@
 package pins
 
 import (
-	_ "github.com/NVIDIA/go-nvml/pkg/nvml"
 	_ "github.com/schollz/progressbar/v3"
 	_ "gonum.org/v1/gonum/stat"
 	_ "gonum.org/v1/plot"

@@ -12,6 +12,14 @@ import (
 	"testing"
 )
 
+// init lets a plain `go test ./...` find the ONNX Runtime library that
+// `make deps` installed, as a binary built by `make build` does.
+func init() {
+	if os.Getenv("SEGTRT_ORT_LIB") == "" {
+		os.Setenv("SEGTRT_ORT_LIB", filepath.Join(Root(), ".deps", "onnxruntime", "libonnxruntime.so.1"))
+	}
+}
+
 // Meta is a fixture's sidecar, written by testdata/onnx/make_fixtures.py.
 type Meta struct {
 	Opset           int                `json:"opset"`

@@ -105,6 +105,19 @@ class PlainNet(nn.Module):
         return self.fc(y.mean(dim=(2, 3)))
 
 
+class Seg19Net(nn.Module):
+    """An untrained 19-class segmentation net whose logits come out at a
+    quarter of the input size, so validation must resize them."""
+
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(3, 8, 3, 2, 1), nn.ReLU(), nn.Conv2d(8, 16, 3, 2, 1), nn.ReLU(), nn.Conv2d(16, 19, 1))
+
+    def forward(self, x):
+        return self.body(x)
+
+
 def hook_macs(model, x):
     """Counts Conv/Linear multiply-accumulates with forward hooks; returns
     them with the output shapes."""
@@ -218,6 +231,8 @@ def main():
     export(OpsNet(fixed_size=False), (1, 3, 64, 96), os.path.join(HERE, "ops-dynamic.onnx"), 17, ["seg", "gram"],
            dynamic={"input": {2: "height", 3: "width"}, "seg": {2: "height", 3: "width"}},
            alt_shape=(1, 3, 45, 70))
+    torch.manual_seed(0)
+    export(Seg19Net(), (1, 3, 64, 128), os.path.join(HERE, "seg19-64x128.onnx"), 17, ["logits"])
     torch.manual_seed(0)
     plain = PlainNet()
     randomize_bn(plain, 3)

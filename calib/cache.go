@@ -1,0 +1,130 @@
+package calib
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// TensorRTVersion is the TensorRT a cache targets.
+type TensorRTVersion struct{ Major, Minor, Patch int }
+
+// DefaultTensorRT is the TensorRT 10 release segtrt targets.
+var DefaultTensorRT = TensorRTVersion{10, 16, 0}
+
+// Code is the number in a cache header: major*10000 + minor*100 + patch.
+func (v TensorRTVersion) Code() int { return v.Major*10000 + v.Minor*100 + v.Patch }
+
+// ParseTensorRTVersion reads "10.16" or "10.16.0".
+func ParseTensorRTVersion(s string) (TensorRTVersion, error) {
+	parts := strings.Split(s, ".")
+	var v TensorRTVersion
+	nums := []*int{&v.Major, &v.Minor, &v.Patch}
+	if len(parts) < 2 || len(parts) > 3 {
+		return v, fmt.Errorf("TensorRT version %q: want MAJOR.MINOR[.PATCH]", s)
+	}
+	for i, p := range parts {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 0 || n > 99 {
+			return v, fmt.Errorf("TensorRT version %q: want MAJOR.MINOR[.PATCH]", s)
+		}
+		*nums[i] = n
+	}
+	return v, nil
+}
+
+// CalibratorClass is the TensorRT calibrator a method's cache is read
+// through: minmax by MinMaxCalibration, the rest by EntropyCalibration2.
+func CalibratorClass(m Method) string {
+	if m == MinMax {
+		return "MinMaxCalibration"
+	}
+	return "EntropyCalibration2"
+}
+
+// Cache is a TensorRT calibration cache: a scale per tensor name.
+type Cache struct {
+	Version    int    // header version code, e.g. 101600
+	Calibrator string // e.g. EntropyCalibration2
+	Scales     map[string]float32
+}
+
+// Scale is the int8 scale of amax: float32(amax/127).
+func Scale(amax float64) float32 { return float32(amax / 127) }
+
+// WriteCache writes c in TensorRT's text format: a "TRT-<version>-<class>"
+// header, then "name: xxxxxxxx" (the scale's float32 bits in hex) per
+// tensor, sorted by name so equal inputs give equal bytes.
+func WriteCache(w io.Writer, c *Cache) error {
+	bw := bufio.NewWriter(w)
+	fmt.Fprintf(bw, "TRT-%d-%s\n", c.Version, c.Calibrator)
+	names := make([]string, 0, len(c.Scales))
+	for n := range c.Scales {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(bw, "%s: %08x\n", n, math.Float32bits(c.Scales[n]))
+	}
+	return bw.Flush()
+}
+
+// ReadCache parses a TensorRT calibration cache. Errors give the line.
+func ReadCache(r io.Reader) (*Cache, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	if !sc.Scan() {
+		if err := sc.Err(); err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("empty file, not a TensorRT calibration cache")
+	}
+	head := strings.TrimSpace(sc.Text())
+	rest, ok := strings.CutPrefix(head, "TRT-")
+	ver, class, ok2 := strings.Cut(rest, "-")
+	code, err := strconv.Atoi(ver)
+	if !ok || !ok2 || err != nil || class == "" {
+		return nil, fmt.Errorf("line 1: header %q is not TRT-<version>-<calibrator>", truncate(head))
+	}
+	c := &Cache{Version: code, Calibrator: class, Scales: map[string]float32{}}
+	line := 1
+	for sc.Scan() {
+		line++
+		text := strings.TrimRight(sc.Text(), "\r")
+		if strings.TrimSpace(text) == "" {
+			continue
+		}
+		i := strings.LastIndex(text, ": ")
+		if i <= 0 {
+			return nil, fmt.Errorf("line %d: %q is not \"tensor: hexscale\"", line, truncate(text))
+		}
+		name, hex := text[:i], strings.TrimSpace(text[i+2:])
+		bits, err := strconv.ParseUint(hex, 16, 32)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: scale %q of %q is not 8 hex digits", line, truncate(hex), name)
+		}
+		s := math.Float32frombits(uint32(bits))
+		if math.IsNaN(float64(s)) || math.IsInf(float64(s), 0) || s < 0 {
+			return nil, fmt.Errorf("line %d: scale of %q is %v", line, name, s)
+		}
+		if _, dup := c.Scales[name]; dup {
+			return nil, fmt.Errorf("line %d: tensor %q appears twice", line, name)
+		}
+		c.Scales[name] = s
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func truncate(s string) string {
+	if len(s) > 60 {
+		return s[:60] + "..."
+	}
+	return s
+}
