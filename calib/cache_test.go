@@ -51,8 +51,8 @@ func TestBadCaches(t *testing.T) {
 		"":                                    "empty file",
 		"hello\n":                             "line 1",
 		"TRT-101600-EntropyCalibration2\nx\n": "line 2",
-		"TRT-101600-EntropyCalibration2\nx: zz\n":                 "not 8 hex digits",
-		"TRT-101600-EntropyCalibration2\nx: 7fc00000\n":           "is NaN",
+		"TRT-101600-EntropyCalibration2\nx: zz\n":                  "not 8 hex digits",
+		"TRT-101600-EntropyCalibration2\nx: 7fc00000\n":            "is NaN",
 		"TRT-101600-EntropyCalibration2\nx: 3c010a14\nx: 3c010a14": "twice",
 	} {
 		_, err := ReadCache(strings.NewReader(text))

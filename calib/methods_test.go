@@ -115,10 +115,10 @@ func TestEntropyMatchesIndependentImplementation(t *testing.T) {
 	var hists []*Histogram
 	gen := []func() float64{
 		func() float64 { return r.NormFloat64() },
-		func() float64 { return r.ExpFloat64() },                       // Laplace-like, heavy tail
-		func() float64 { return math.Max(0, r.NormFloat64()) },         // post-ReLU
+		func() float64 { return r.ExpFloat64() },                        // Laplace-like, heavy tail
+		func() float64 { return math.Max(0, r.NormFloat64()) },          // post-ReLU
 		func() float64 { return r.NormFloat64() * r.NormFloat64() * 3 }, // very heavy tail
-		func() float64 { return float64(r.IntN(5)) },                   // sparse, few values
+		func() float64 { return float64(r.IntN(5)) },                    // sparse, few values
 	}
 	for _, g := range gen {
 		d := make([]float32, 200_000)
