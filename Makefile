@@ -24,7 +24,7 @@ APT_PACKAGES := python3-torch python3-torchvision python3-onnx python3-numpy pyt
 	protobuf-compiler
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps apt-deps go-deps build test lint vet fuzz bench demo generate fixtures-onnx clean
+.PHONY: all deps apt-deps go-deps build test lint vet fuzz bench demo generate fixtures-onnx testdata-mini clean
 
 all: build
 
@@ -88,6 +88,12 @@ generate: apt-deps
 # Regenerate the small torch exports under testdata/onnx.
 fixtures-onnx: apt-deps
 	$(PYTHON) testdata/onnx/make_fixtures.py
+
+# Regenerate the small synthetic Cityscapes set the tests read. synth
+# refuses a folder holding files it would not write, hence the rm.
+testdata-mini:
+	rm -rf testdata/cityscapes-mini
+	$(GO) run ./cmd/segtrt dataset synth --out testdata/cityscapes-mini --train 3 --val 3 --test 3 --height 128 --width 256 --seed 0
 
 clean:
 	rm -rf bin testdata/cache

@@ -8,6 +8,7 @@ import (
 
 	"github.com/segtrt/segtrt/dataset"
 	"github.com/segtrt/segtrt/dataset/synth"
+	"github.com/segtrt/segtrt/internal/usage"
 )
 
 func newDatasetCmd() *cobra.Command {
@@ -16,7 +17,12 @@ func newDatasetCmd() *cobra.Command {
 		Short: "Make and check Cityscapes-layout data sets",
 		Example: `  segtrt dataset synth --out data/synth --train 300 --val 100
   segtrt dataset check data/synth --split val`,
-		Args: usageArgs(cobra.NoArgs),
+		RunE: func(c *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usage.Errorf("%s: unknown command %q (see '%s --help')", c.CommandPath(), args[0], c.CommandPath())
+			}
+			return c.Help()
+		},
 	}
 	cmd.AddCommand(newDatasetSynthCmd(), newDatasetCheckCmd())
 	return cmd

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/segtrt/segtrt/internal/usage"
+	"github.com/segtrt/segtrt/validate"
 )
 
 // Exit codes, a contract with release pipelines (DESIGN.md).
@@ -18,16 +19,12 @@ const (
 	exitTargetMissed = 3
 )
 
-// errTargetMissed is wrapped by commands whose run finished but whose
-// results missed a release target.
-var errTargetMissed = errors.New("target missed")
-
 // exitCode is the one place where errors become exit codes.
 func exitCode(err error) int {
 	switch {
 	case err == nil:
 		return exitOK
-	case errors.Is(err, errTargetMissed):
+	case errors.Is(err, validate.ErrTargetMissed):
 		return exitTargetMissed
 	case usage.Is(err):
 		return exitUsage

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/segtrt/segtrt/internal/testmodels"
+	"github.com/segtrt/segtrt/validate"
 )
 
 func runCLI(args ...string) (int, string, string) {
@@ -37,7 +39,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"nosuchcommand"}, 1, "unknown command"},
 		{[]string{"build", "--model", "m.onnx"}, 1, "not implemented yet"},
 		{[]string{"calibrate"}, 1, "not implemented yet"},
-		{[]string{"validate"}, 1, "not implemented yet"},
+		{[]string{"validate"}, 2, "--model is required"},
 		{[]string{"export"}, 1, "not implemented yet"},
 		{[]string{"doctor"}, 1, "not implemented yet"},
 		{[]string{"version"}, 0, ""},
@@ -54,7 +56,7 @@ func TestExitCodes(t *testing.T) {
 }
 
 func TestTargetMissedExitsThree(t *testing.T) {
-	if got := exitCode(errTargetMissed); got != 3 {
+	if got := exitCode(fmt.Errorf("wrapped: %w", validate.ErrTargetMissed)); got != 3 {
 		t.Fatalf("exit %d", got)
 	}
 }

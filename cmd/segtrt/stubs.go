@@ -27,17 +27,6 @@ func newBuildCmd() *cobra.Command {
 	}
 }
 
-func newValidateCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "validate --model CAND --data DIR [flags]",
-		Short: "Measure mIoU and speed of a candidate against a reference and targets",
-		Example: `  segtrt validate --model sgcpnet.int8.onnx --reference sgcpnet.onnx \
-      --data cityscapes --targets targets.yaml --report out/`,
-		DisableFlagParsing: true,
-		RunE:               notYet("segtrt validate", "issue 5: CPU runner and validate"),
-	}
-}
-
 func newExportCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "export --model M.onnx --out M.trt.onnx [flags]",

@@ -1,0 +1,190 @@
+package dataset
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"iter"
+	"runtime"
+	"sync"
+)
+
+// Sample is one decoded and preprocessed image with its label.
+type Sample struct {
+	Index  int       // position in the Set
+	Entry            // names and relative paths
+	Tensor []float32 // 1x3xHxW NCHW input, per the Preprocess
+	Shape  [4]int    // {1, 3, H, W}
+	Label  LabelMap  // trainIds at ground-truth size
+}
+
+// Clone returns a copy that owns its buffers, for keeping a sample past
+// the loop step that produced it.
+func (s *Sample) Clone() *Sample {
+	c := *s
+	c.Tensor = append([]float32(nil), s.Tensor...)
+	c.Label.Pix = append([]uint8(nil), s.Label.Pix...)
+	return &c
+}
+
+// StreamOptions configures Set.Samples.
+type StreamOptions struct {
+	Preprocess Preprocess
+	Workers    int // decoding goroutines; 0 means GOMAXPROCS
+	InFlight   int // samples decoded ahead of the consumer, bounding memory; 0 means 2*Workers
+}
+
+// Samples decodes and preprocesses the set's images on Workers goroutines,
+// at most InFlight ahead of the consumer, and yields them in set order:
+//
+//	for s, err := range set.Samples(ctx, opts) {
+//		if err != nil {
+//			return err
+//		}
+//		use(s.Tensor, s.Label)
+//	}
+//
+// A yielded Sample and its buffers are reused once the loop body returns;
+// Clone one to keep it. An error (a *FileError for bad files, or the
+// context's error) is yielded once and ends the sequence. Breaking out of
+// the loop or cancelling ctx stops the workers, and the sequence returns
+// only after all of them have exited.
+func (s *Set) Samples(ctx context.Context, opt StreamOptions) iter.Seq2[*Sample, error] {
+	return func(yield func(*Sample, error) bool) {
+		if err := opt.Preprocess.Validate(); err != nil {
+			yield(nil, err)
+			return
+		}
+		workers := opt.Workers
+		if workers <= 0 {
+			workers = runtime.GOMAXPROCS(0)
+		}
+		inFlight := opt.InFlight
+		if inFlight <= 0 {
+			inFlight = 2 * workers
+		}
+		if n := len(s.Entries); n == 0 {
+			return
+		} else if inFlight > n {
+			inFlight = n
+		}
+		if workers > inFlight {
+			workers = inFlight
+		}
+		ctx, cancel := context.WithCancel(ctx)
+		var wg sync.WaitGroup
+		defer wg.Wait() // after cancel (defers run last-in first-out)
+		defer cancel()
+
+		free := make(chan *slot, inFlight)
+		for range inFlight {
+			free <- &slot{done: make(chan error, 1)}
+		}
+		jobs := make(chan *slot)
+		order := make(chan *slot, inFlight)
+
+		wg.Add(1)
+		go func() { // dispatcher: hands out indices in order, one free slot each
+			defer wg.Done()
+			defer close(jobs)
+			defer close(order)
+			for i := range s.Entries {
+				var sl *slot
+				select {
+				case sl = <-free:
+				case <-ctx.Done():
+					return
+				}
+				sl.sample.Index = i
+				sl.sample.Entry = s.Entries[i]
+				order <- sl // never blocks: at most inFlight slots exist
+				select {
+				case jobs <- sl:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+		for range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				var w decodeWorker
+				for sl := range jobs {
+					if err := ctx.Err(); err != nil {
+						sl.done <- err
+						continue
+					}
+					sl.done <- w.decode(s, opt.Preprocess, &sl.sample)
+				}
+			}()
+		}
+
+		for sl := range order {
+			// A cancelled consumer gets no more samples, even ready ones.
+			err := ctx.Err()
+			if err == nil {
+				select {
+				case err = <-sl.done:
+				case <-ctx.Done():
+					err = ctx.Err()
+				}
+			}
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			if !yield(&sl.sample, nil) {
+				return
+			}
+			free <- sl // never blocks: this slot came out of free
+		}
+		if err := ctx.Err(); err != nil { // dispatcher stopped early
+			yield(nil, err)
+		}
+	}
+}
+
+// slot is one in-flight sample whose buffers are reused for later images.
+type slot struct {
+	sample Sample
+	done   chan error // one result per job
+}
+
+// decodeWorker holds one goroutine's reusable file buffer.
+type decodeWorker struct{ file []byte }
+
+func (w *decodeWorker) decode(s *Set, p Preprocess, out *Sample) error {
+	imgPath, lblPath := s.Path(out.ImagePath), s.Path(out.LabelPath)
+	var err error
+	w.file, err = readFileInto(imgPath, w.file)
+	if err != nil {
+		return &FileError{Path: imgPath, Err: err}
+	}
+	img, err := decodeImagePNG(w.file)
+	if err != nil {
+		return &FileError{Path: imgPath, Err: err}
+	}
+	out.Tensor = p.Apply(out.Tensor, img)
+	b := img.Bounds()
+	oh, ow := p.OutputSize(b.Dy(), b.Dx())
+	out.Shape = [4]int{1, 3, oh, ow}
+
+	w.file, err = readFileInto(lblPath, w.file)
+	if err != nil {
+		return &FileError{Path: lblPath, Err: err}
+	}
+	out.Label, err = decodeLabelPNG(w.file, out.LabelKind, out.Label.Pix)
+	if err != nil {
+		return &FileError{Path: lblPath, Err: err}
+	}
+	return sizeCheck(lblPath, out.Label, b)
+}
+
+func sizeCheck(lblPath string, l LabelMap, b image.Rectangle) error {
+	if l.Width != b.Dx() || l.Height != b.Dy() {
+		return &FileError{Path: lblPath, Err: fmt.Errorf("%w (label %dx%d, image %dx%d, as WxH)",
+			ErrSizeMismatch, l.Width, l.Height, b.Dx(), b.Dy())}
+	}
+	return nil
+}

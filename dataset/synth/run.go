@@ -1,0 +1,157 @@
+package synth
+
+import (
+	"context"
+	"fmt"
+	"image/png"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/segtrt/segtrt/internal/usage"
+)
+
+// Options configures Run (`segtrt dataset synth`).
+type Options struct {
+	Out              string
+	Train, Val, Test int // images per split
+	Height, Width    int
+	Seed             uint64
+	Workers          int       // 0 means GOMAXPROCS
+	Stdout           io.Writer // the closing summary
+	Progress         io.Writer // where a progress bar goes; nil for none
+}
+
+// Defaults for `segtrt dataset synth`.
+const (
+	DefaultTrain  = 300
+	DefaultVal    = 100
+	DefaultHeight = 256
+	DefaultWidth  = 512
+)
+
+func (o Options) validate() error {
+	switch {
+	case o.Out == "":
+		return usage.Errorf("dataset synth: --out is required")
+	case o.Train < 0 || o.Val < 0 || o.Test < 0:
+		return usage.Errorf("dataset synth: image counts must not be negative")
+	case o.Train+o.Val+o.Test == 0:
+		return usage.Errorf("dataset synth: nothing to do (--train, --val and --test are all 0)")
+	case o.Height < 32 || o.Width < 32 || o.Height > 4096 || o.Width > 8192:
+		return usage.Errorf("dataset synth: image size %dx%d is outside 32x32..4096x8192", o.Height, o.Width)
+	}
+	return nil
+}
+
+type job struct {
+	split        string
+	index, count int
+}
+
+// Run renders the requested images into Out in the Cityscapes layout. Each
+// image depends on (Seed, split, index, split size, size) alone, so the
+// same options give byte-identical files whatever the number of workers.
+// Files are written atomically; a cancelled ctx stops the workers and
+// leaves only complete samples. Out must not hold other files under
+// leftImg8bit/ or gtFine/ (a smaller re-run would otherwise leave a mix).
+func Run(ctx context.Context, opt Options) error {
+	if err := opt.validate(); err != nil {
+		return err
+	}
+	var jobs []job
+	want := map[string]bool{}
+	for _, sp := range []struct {
+		name string
+		n    int
+	}{{"train", opt.Train}, {"val", opt.Val}, {"test", opt.Test}} {
+		for i := 0; i < sp.n; i++ {
+			jobs = append(jobs, job{sp.name, i, sp.n})
+			for _, f := range sampleFiles(sp.name, i) {
+				want[f] = true
+			}
+		}
+	}
+	stray, err := strayFiles(opt.Out, want)
+	if err != nil {
+		return err
+	}
+	if len(stray) > 0 {
+		return fmt.Errorf("%s already holds %d files this run would not write (e.g. %s); remove them or choose another --out",
+			opt.Out, len(stray), stray[0])
+	}
+
+	tmp := filepath.Join(opt.Out, tmpDir)
+	if err := os.RemoveAll(tmp); err != nil { // leftovers of a killed run
+		return err
+	}
+	if err := os.MkdirAll(tmp, 0o755); err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+
+	bar := progressbar.NewOptions(len(jobs), progressbar.OptionSetWriter(io.Discard))
+	if opt.Progress != nil {
+		bar = progressbar.NewOptions(len(jobs),
+			progressbar.OptionSetWriter(opt.Progress),
+			progressbar.OptionSetDescription("rendering"),
+			progressbar.OptionShowCount(),
+			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionClearOnFinish(),
+			progressbar.OptionThrottle(100_000_000))
+	}
+	workers := opt.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	next := make(chan job)
+	errs := make(chan error, workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			enc := &png.Encoder{CompressionLevel: png.DefaultCompression}
+			for j := range next {
+				f := Render(Params{Seed: opt.Seed, Split: j.split, Index: j.index, Count: j.count,
+					Width: opt.Width, Height: opt.Height})
+				if err := writeSample(opt.Out, sampleFiles(j.split, j.index), f, enc, ctx.Err); err != nil {
+					errs <- err
+					cancel()
+					return
+				}
+				bar.Add(1)
+			}
+		}()
+	}
+feed:
+	for _, j := range jobs {
+		select {
+		case next <- j:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	bar.Finish()
+	select {
+	case err := <-errs:
+		return err
+	default:
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if opt.Stdout != nil {
+		fmt.Fprintf(opt.Stdout, "wrote %d train, %d val, %d test images of %dx%d (seed %d) to %s\n",
+			opt.Train, opt.Val, opt.Test, opt.Height, opt.Width, opt.Seed, opt.Out)
+	}
+	return nil
+}
