@@ -1,0 +1,120 @@
+package validate
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"time"
+
+	"github.com/segtrt/segtrt/dataset"
+	"github.com/segtrt/segtrt/internal/usage"
+)
+
+// MergeOptions are `segtrt validate merge`'s inputs.
+type MergeOptions struct {
+	Shards    []string
+	Targets   string
+	ReportDir string
+	Stdout    io.Writer
+}
+
+// Merge combines shard reports into the report one run over the whole
+// split would give: confusion matrices add, latency samples pool.
+func Merge(ctx context.Context, opts MergeOptions) error {
+	if len(opts.Shards) == 0 {
+		return usage.Errorf("give the shard reports to merge")
+	}
+	var targets *Targets
+	if opts.Targets != "" {
+		var err error
+		if targets, err = LoadTargets(opts.Targets, dataset.ClassNames()); err != nil {
+			return err
+		}
+	}
+	var shards []*Report
+	for _, path := range opts.Shards {
+		r, err := ReadReport(path)
+		if err != nil {
+			return err
+		}
+		if r.Shard == nil {
+			return fmt.Errorf("%s: not a shard report (made without --shard)", path)
+		}
+		shards = append(shards, r)
+	}
+	sort.Slice(shards, func(i, j int) bool { return shards[i].Shard.Index < shards[j].Shard.Index })
+	first := shards[0]
+	n := first.Shard.Count
+	if len(shards) != n {
+		return fmt.Errorf("%d shard reports given, the shards say there are %d", len(shards), n)
+	}
+	for i, s := range shards {
+		switch {
+		case s.Shard.Count != n || s.Shard.Index != i:
+			return fmt.Errorf("shards must be 0..%d of %d once each; got shard %d/%d twice or missing", n-1, n, s.Shard.Index, s.Shard.Count)
+		case s.Model != first.Model || s.ReferenceModel != first.ReferenceModel || s.Split != first.Split || s.Data != first.Data:
+			return fmt.Errorf("shard %d validated %s (reference %q) on %s/%s, shard 0 %s (reference %q) on %s/%s",
+				i, s.Model, s.ReferenceModel, s.Data, s.Split, first.Model, first.ReferenceModel, first.Data, first.Split)
+		case (s.Reference == nil) != (first.Reference == nil):
+			return fmt.Errorf("shard %d and shard 0 differ in having a reference", i)
+		}
+	}
+	cand := NewConfusionMatrix(dataset.NumClasses)
+	var ref *ConfusionMatrix
+	if first.Reference != nil {
+		ref = NewConfusionMatrix(dataset.NumClasses)
+	}
+	var (
+		ms                []float64
+		timedWall, passes float64
+		agree, pixels     uint64
+		names             []string
+	)
+	for _, s := range shards {
+		if err := cand.Merge(fromRows(s.Candidate.Confusion)); err != nil {
+			return err
+		}
+		if ref != nil {
+			if err := ref.Merge(fromRows(s.Reference.Confusion)); err != nil {
+				return err
+			}
+		}
+		ms = append(ms, s.Shard.LatencySamplesMs...)
+		timedWall += s.Shard.TimedWallS
+		passes += s.Shard.PassWallS
+		agree += s.Shard.AgreePixels
+		pixels += s.Shard.LabelPixels
+		names = append(names, s.ImageNames...)
+	}
+	sort.Strings(names)
+	rep := &Report{
+		Model: first.Model, ReferenceModel: first.ReferenceModel, Backend: first.Backend,
+		Data: first.Data, Split: first.Split, InputShape: first.InputShape,
+		Images: len(names), ImageNames: names,
+		Candidate: ScoresOf(cand, dataset.ClassNames()),
+		// Each shard's runner rate, pooled: images over the summed pass time.
+		EndToEndIPS: float64(len(names)) / passes,
+		Device:      first.Device, Versions: first.Versions, Warnings: []string{},
+	}
+	if ref != nil {
+		rs := ScoresOf(ref, dataset.ClassNames())
+		if pixels == 0 {
+			// Shards that reused a stored reference report have no agreement.
+			rep.compare(&rs, 0, 0)
+		} else {
+			rep.compare(&rs, agree, pixels)
+		}
+	}
+	lat := Summarize(msToDurations(ms), time.Duration(timedWall*float64(time.Second)))
+	rep.setLatency(lat, timedWall, first.Timing.WarmupS)
+	return finish(rep, targets, opts.ReportDir, ms, opts.Stdout)
+}
+
+func fromRows(rows [][]uint64) *ConfusionMatrix {
+	m := NewConfusionMatrix(len(rows))
+	for i, r := range rows {
+		copy(m.Counts[i*m.NumClasses:], r)
+	}
+	return m
+}

@@ -1,0 +1,308 @@
+package validate
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/segtrt/segtrt/dataset"
+	"github.com/segtrt/segtrt/internal/atomicfile"
+	"github.com/segtrt/segtrt/internal/device"
+)
+
+// Report is report.json, a contract with pipelines (DESIGN.md).
+type Report struct {
+	Model          string              `json:"model"`
+	ReferenceModel string              `json:"reference_model,omitempty"`
+	Backend        string              `json:"backend"`
+	Data           string              `json:"data"`
+	Split          string              `json:"split"`
+	InputShape     []int64             `json:"input_shape"`
+	Images         int                 `json:"images"`
+	ImageNames     []string            `json:"image_names"`
+	Candidate      Scores              `json:"candidate"`
+	Reference      *Scores             `json:"reference"`
+	MIoUDrop       *float64            `json:"miou_drop"`
+	ClassIoUDrop   map[string]*float64 `json:"class_iou_drop"`
+	PixelAgreement *float64            `json:"pixel_agreement"`
+	LatencyMs      LatencyMs           `json:"latency_ms"`
+	FPS            float64             `json:"fps"`
+	Timing         TimingFacts         `json:"timing"`
+	EndToEndIPS    float64             `json:"end_to_end_ips"`
+	Device         device.Facts        `json:"device"`
+	Versions       map[string]string   `json:"versions"`
+	Targets        []TargetResult      `json:"targets"`
+	Pass           bool                `json:"pass"`
+	Warnings       []string            `json:"warnings"`
+	Shard          *ShardData          `json:"shard,omitempty"`
+}
+
+// LatencyMs is the latency_ms object: the runner alone, milliseconds.
+type LatencyMs struct {
+	Mean float64 `json:"mean"`
+	P50  float64 `json:"p50"`
+	P90  float64 `json:"p90"`
+	P95  float64 `json:"p95"`
+	P99  float64 `json:"p99"`
+}
+
+// TimingFacts say how the timed loop ran.
+type TimingFacts struct {
+	Iterations int     `json:"iterations"`
+	WallS      float64 `json:"wall_s"`
+	WarmupS    float64 `json:"warmup_s"`
+	MinMs      float64 `json:"min_ms"`
+	MaxMs      float64 `json:"max_ms"`
+	CV         float64 `json:"cv"`
+}
+
+// ShardData is what `validate merge` needs from each shard beyond the
+// scores: raw latency samples and the agreement counts.
+type ShardData struct {
+	Index            int       `json:"index"`
+	Count            int       `json:"count"`
+	LatencySamplesMs []float64 `json:"latency_samples_ms"`
+	TimedWallS       float64   `json:"timed_wall_s"`
+	PassWallS        float64   `json:"pass_wall_s"`
+	AgreePixels      uint64    `json:"agree_pixels"`
+	LabelPixels      uint64    `json:"label_pixels"`
+}
+
+func (r *Report) setLatency(l Latency, wallS, warmupS float64) {
+	r.LatencyMs = LatencyMs{Mean: l.MeanMs, P50: l.P50Ms, P90: l.P90Ms, P95: l.P95Ms, P99: l.P99Ms}
+	r.FPS = l.FPS
+	r.Timing = TimingFacts{Iterations: l.Iterations, WallS: wallS, WarmupS: warmupS, MinMs: l.MinMs, MaxMs: l.MaxMs, CV: l.CV}
+	if l.CV > NoisyCV {
+		r.Warnings = append(r.Warnings, fmt.Sprintf("latency coefficient of variation is %.1f%% (> %.0f%%): speed numbers are noisy", 100*l.CV, 100*NoisyCV))
+	}
+}
+
+// compare fills the reference-relative fields.
+func (r *Report) compare(ref *Scores, agree, pixels uint64) {
+	r.Reference = ref
+	if ref == nil {
+		return
+	}
+	d := ref.MIoU - r.Candidate.MIoU
+	r.MIoUDrop = &d
+	r.ClassIoUDrop = ClassDrops(r.Candidate, *ref)
+	if pixels > 0 {
+		a := 100 * float64(agree) / float64(pixels)
+		r.PixelAgreement = &a
+	}
+}
+
+// ReadReport loads a report.json (a stored reference or a shard).
+func ReadReport(path string) (*Report, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, unwrapPath(err))
+	}
+	var r Report
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("%s: not a segtrt report: %v", path, err)
+	}
+	if len(r.Candidate.Confusion) != dataset.NumClasses {
+		return nil, fmt.Errorf("%s: not a segtrt validate report (no %dx%d confusion matrix)", path, dataset.NumClasses, dataset.NumClasses)
+	}
+	return &r, nil
+}
+
+// WriteDir writes report.json, report.md, junit.xml and the plots into dir.
+// Everything is written into a temporary folder inside dir first and then
+// renamed into place, so a failure leaves no partial report.
+func (r *Report) WriteDir(dir string, latencySamples []float64) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("%s: %w", dir, unwrapPath(err))
+	}
+	tmp, err := os.MkdirTemp(dir, ".report-tmp-")
+	if err != nil {
+		return fmt.Errorf("%s: cannot write: %w", dir, unwrapPath(err))
+	}
+	defer os.RemoveAll(tmp)
+	files := map[string]func(io.Writer) error{
+		"report.json": r.writeJSON,
+		"report.md":   r.writeMarkdown,
+		"junit.xml":   r.writeJUnit,
+	}
+	for name, write := range files {
+		if err := atomicfile.Write(filepath.Join(tmp, name), write); err != nil {
+			return err
+		}
+	}
+	if err := r.writePlots(tmp, latencySamples); err != nil {
+		return err
+	}
+	entries, err := os.ReadDir(tmp)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if err := os.Rename(filepath.Join(tmp, e.Name()), filepath.Join(dir, e.Name())); err != nil {
+			return fmt.Errorf("%s: %w", dir, err)
+		}
+	}
+	return nil
+}
+
+func (r *Report) writeJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+func fmtPct(p *float64) string {
+	if p == nil || math.IsNaN(*p) {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.2f", *p)
+}
+
+// WriteTable prints the summary people read on stdout.
+func (r *Report) WriteTable(w io.Writer) {
+	fmt.Fprintf(w, "%-22s %10s %10s %8s\n", "class", "candidate", "reference", "drop")
+	for _, name := range dataset.ClassNames() {
+		var ref, drop *float64
+		if r.Reference != nil {
+			ref, drop = r.Reference.PerClass[name], r.ClassIoUDrop[name]
+		}
+		fmt.Fprintf(w, "%-22s %10s %10s %8s\n", name, fmtPct(r.Candidate.PerClass[name]), fmtPct(ref), fmtPct(drop))
+	}
+	var refMIoU *float64
+	if r.Reference != nil {
+		refMIoU = &r.Reference.MIoU
+	}
+	fmt.Fprintf(w, "%-22s %10s %10s %8s\n", "mIoU", fmtPct(&r.Candidate.MIoU), fmtPct(refMIoU), fmtPct(r.MIoUDrop))
+	fmt.Fprintf(w, "%-22s %10s\n", "aAcc", fmtPct(&r.Candidate.AAcc))
+	if r.PixelAgreement != nil {
+		fmt.Fprintf(w, "%-22s %10s\n", "pixel agreement", fmtPct(r.PixelAgreement))
+	}
+	fmt.Fprintf(w, "images %d (%s/%s), %s backend, input %s\n", r.Images, r.Data, r.Split, r.Backend, shapeString(r.InputShape))
+	fmt.Fprintf(w, "latency ms: mean %.2f p50 %.2f p90 %.2f p95 %.2f p99 %.2f; %.2f FPS (runner alone, %d iterations); end to end %.2f images/s\n",
+		r.LatencyMs.Mean, r.LatencyMs.P50, r.LatencyMs.P90, r.LatencyMs.P95, r.LatencyMs.P99, r.FPS, r.Timing.Iterations, r.EndToEndIPS)
+	for _, t := range r.Targets {
+		fmt.Fprintf(w, "target %s\n", t)
+	}
+	for _, warn := range r.Warnings {
+		fmt.Fprintf(w, "warning: %s\n", warn)
+	}
+}
+
+func shapeString(s []int64) string {
+	parts := make([]string, len(s))
+	for i, d := range s {
+		parts[i] = fmt.Sprint(d)
+	}
+	return strings.Join(parts, "x")
+}
+
+func (r *Report) writeMarkdown(w io.Writer) error {
+	verdict := "PASS"
+	if !r.Pass {
+		verdict = "FAIL"
+	}
+	fmt.Fprintf(w, "# segtrt validate: %s\n\n", verdict)
+	fmt.Fprintf(w, "Candidate `%s`", r.Model)
+	if r.ReferenceModel != "" {
+		fmt.Fprintf(w, " against reference `%s`", r.ReferenceModel)
+	}
+	fmt.Fprintf(w, " on %d images of `%s` (%s), %s backend.\n\n", r.Images, r.Data, r.Split, r.Backend)
+	if len(r.Targets) > 0 {
+		fmt.Fprintf(w, "| target | want | got | result |\n|---|---|---|---|\n")
+		for _, t := range r.Targets {
+			res := "pass"
+			if !t.Pass {
+				res = "**missed**"
+			}
+			fmt.Fprintf(w, "| %s | %s %g | %.2f | %s |\n", t.Name, t.op(), t.Want, t.Got, res)
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(w, "| class | candidate IoU | reference IoU | drop |\n|---|---:|---:|---:|\n")
+	for _, name := range dataset.ClassNames() {
+		var ref, drop *float64
+		if r.Reference != nil {
+			ref, drop = r.Reference.PerClass[name], r.ClassIoUDrop[name]
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", name, fmtPct(r.Candidate.PerClass[name]), fmtPct(ref), fmtPct(drop))
+	}
+	var refMIoU *float64
+	if r.Reference != nil {
+		refMIoU = &r.Reference.MIoU
+	}
+	fmt.Fprintf(w, "| **mIoU** | **%s** | **%s** | **%s** |\n\n", fmtPct(&r.Candidate.MIoU), fmtPct(refMIoU), fmtPct(r.MIoUDrop))
+	fmt.Fprintf(w, "Latency (runner alone, %d iterations): mean %.2f ms, p50 %.2f, p90 %.2f, p95 %.2f, p99 %.2f ms; %.2f FPS. End to end: %.2f images/s.\n\n",
+		r.Timing.Iterations, r.LatencyMs.Mean, r.LatencyMs.P50, r.LatencyMs.P90, r.LatencyMs.P95, r.LatencyMs.P99, r.FPS, r.EndToEndIPS)
+	fmt.Fprintf(w, "Device: %s, %d cores", r.Device.CPU, r.Device.Cores)
+	for _, g := range r.Device.GPUs {
+		fmt.Fprintf(w, "; GPU %s (sm %s)", g.Name, g.ComputeCapability)
+	}
+	keys := make([]string, 0, len(r.Versions))
+	for k := range r.Versions {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	fmt.Fprintf(w, ".\nVersions:")
+	for _, k := range keys {
+		fmt.Fprintf(w, " %s %s;", k, r.Versions[k])
+	}
+	fmt.Fprintln(w)
+	for _, warn := range r.Warnings {
+		fmt.Fprintf(w, "\n> warning: %s\n", warn)
+	}
+	return nil
+}
+
+type junitSuite struct {
+	XMLName  xml.Name    `xml:"testsuite"`
+	Name     string      `xml:"name,attr"`
+	Tests    int         `xml:"tests,attr"`
+	Failures int         `xml:"failures,attr"`
+	Cases    []junitCase `xml:"testcase"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	ClassName string        `xml:"classname,attr"`
+	Failure   *junitFailure `xml:"failure,omitempty"`
+}
+
+type junitFailure struct {
+	Message string `xml:"message,attr"`
+	Text    string `xml:",chardata"`
+}
+
+func (r *Report) writeJUnit(w io.Writer) error {
+	s := junitSuite{Name: "segtrt validate " + r.Model, Tests: len(r.Targets), Cases: []junitCase{}}
+	for _, t := range r.Targets {
+		c := junitCase{Name: t.Name, ClassName: "segtrt.targets"}
+		if !t.Pass {
+			s.Failures++
+			c.Failure = &junitFailure{Message: t.String(), Text: t.String()}
+		}
+		s.Cases = append(s.Cases, c)
+	}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(s); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+func unwrapPath(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}

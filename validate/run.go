@@ -1,0 +1,278 @@
+package validate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/segtrt/segtrt/dataset"
+	"github.com/segtrt/segtrt/internal/device"
+	"github.com/segtrt/segtrt/internal/usage"
+	"github.com/segtrt/segtrt/ort"
+)
+
+// ErrTargetMissed is wrapped by Run's error when the run finished but a
+// target was missed (exit code 3).
+var ErrTargetMissed = errors.New("validation target missed")
+
+// Options are `segtrt validate`'s inputs.
+type Options struct {
+	Model           string
+	Reference       string // FP32 reference model, or
+	ReferenceReport string // a stored report.json of the reference
+	Data            string
+	Split           string
+	Limit           int
+	Shard           string // "I/N"
+	Targets         string
+	ReportDir       string
+	SavePredictions string
+	SaveOverlays    string
+	Backend         string
+	ORTLib          string
+	InputShapes     map[string][]int64
+	Mean, Std       [3]float32
+	BGR             bool
+	Timing          Timing
+	Version         string // segtrt's, for the report
+	Stdout, Stderr  io.Writer
+}
+
+func (o *Options) check() error {
+	switch {
+	case o.Model == "":
+		return usage.Errorf("--model is required")
+	case o.Data == "":
+		return usage.Errorf("--data is required")
+	case o.Reference != "" && o.ReferenceReport != "":
+		return usage.Errorf("give --reference or --reference-report, not both")
+	}
+	return nil
+}
+
+// ParseShard reads "I/N" (0 <= I < N).
+func ParseShard(s string) (int, int, error) {
+	a, b, ok := strings.Cut(s, "/")
+	i, err1 := strconv.Atoi(a)
+	n, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
+		return 0, 0, usage.Errorf("--shard %q: want I/N with 0 <= I < N, e.g. 0/4", s)
+	}
+	return i, n, nil
+}
+
+// Run validates a candidate model and writes the reports. It returns an
+// error wrapping ErrTargetMissed when the run finished but missed a target.
+func Run(ctx context.Context, opts Options) error {
+	if err := opts.check(); err != nil {
+		return err
+	}
+	if opts.Split == "" {
+		opts.Split = "val"
+	}
+	if opts.Timing == (Timing{}) {
+		opts.Timing = DefaultTiming
+	}
+	var targets *Targets
+	if opts.Targets != "" {
+		var err error
+		if targets, err = LoadTargets(opts.Targets, dataset.ClassNames()); err != nil {
+			return err
+		}
+		if targets.NeedsReference() && opts.Reference == "" && opts.ReferenceReport == "" {
+			return usage.Errorf("%s: max_miou_drop and max_class_iou_drop need --reference or --reference-report", opts.Targets)
+		}
+	}
+	set, err := dataset.Open(opts.Data, opts.Split)
+	if err != nil {
+		return err
+	}
+	set = set.Limit(opts.Limit)
+	var shard *ShardData
+	if opts.Shard != "" {
+		i, n, err := ParseShard(opts.Shard)
+		if err != nil {
+			return err
+		}
+		if set, err = set.Shard(i, n); err != nil {
+			return err
+		}
+		shard = &ShardData{Index: i, Count: n}
+	}
+	var storedRef *Report
+	if opts.ReferenceReport != "" {
+		if storedRef, err = ReadReport(opts.ReferenceReport); err != nil {
+			return err
+		}
+	}
+	for _, dir := range []string{opts.SavePredictions, opts.SaveOverlays} {
+		if err := prepareOutputDir(dir); err != nil {
+			return err
+		}
+	}
+	cand, err := openModel(opts.Model, opts.Backend, opts.ORTLib, opts.InputShapes)
+	if err != nil {
+		return err
+	}
+	defer cand.Runner.Close()
+	var ref *loadedModel
+	if opts.Reference != "" {
+		if ref, err = openModel(opts.Reference, "auto", opts.ORTLib, opts.InputShapes); err != nil {
+			return err
+		}
+		defer ref.Runner.Close()
+		if fmt.Sprint(ref.InputShape) != fmt.Sprint(cand.InputShape) {
+			return fmt.Errorf("%s takes input %v but the candidate %s takes %v; compare models at one input size", ref.Path, ref.InputShape, cand.Path, cand.InputShape)
+		}
+	}
+	pre := dataset.Preprocess{Height: int(cand.InputShape[2]), Width: int(cand.InputShape[3]), Mean: opts.Mean, Std: opts.Std, BGR: opts.BGR}
+	if err := pre.Validate(); err != nil {
+		return usage.Errorf("%v", err)
+	}
+	out := &outputs{set: set, predDir: opts.SavePredictions, overlayDir: opts.SaveOverlays}
+	bar := newBar(opts.Stderr, set.Len(), "validate")
+	res, err := evaluate(ctx, set, cand, ref, pre, out, func() { bar.Add(1) })
+	bar.Finish()
+	if err != nil {
+		return err
+	}
+	if total(res.Cand) == 0 {
+		return fmt.Errorf("%s/%s: labels have no evaluated pixels (all ignore)", opts.Data, opts.Split)
+	}
+	samples, timedWall, err := timeRunner(ctx, cand, res.FirstInput, res.FirstInputDims, opts.Timing)
+	if err != nil {
+		return fmt.Errorf("%s: timed loop: %w", cand.Path, err)
+	}
+	rep := &Report{
+		Model: opts.Model, ReferenceModel: opts.Reference, Backend: cand.Backend,
+		Data: opts.Data, Split: opts.Split, InputShape: cand.InputShape,
+		Images: len(res.Images), ImageNames: res.Images,
+		Candidate:   ScoresOf(res.Cand, dataset.ClassNames()),
+		EndToEndIPS: float64(len(res.Images)) / res.Wall.Seconds(),
+		Device:      device.Probe(),
+		Versions:    versions(opts.Version),
+		Warnings:    []string{},
+	}
+	if ref != nil {
+		rs := ScoresOf(res.Ref, dataset.ClassNames())
+		rep.compare(&rs, res.Agree, res.Pixels)
+	}
+	if storedRef != nil {
+		if err := sameImages(storedRef, rep, opts.ReferenceReport); err != nil {
+			return err
+		}
+		rep.ReferenceModel = storedRef.Model
+		rep.compare(&storedRef.Candidate, 0, 0)
+	}
+	lat := Summarize(samples, timedWall)
+	rep.setLatency(lat, timedWall.Seconds(), opts.Timing.Warmup.Seconds())
+	ms := make([]float64, len(samples))
+	for i, s := range samples {
+		ms[i] = float64(s) / float64(time.Millisecond)
+	}
+	if shard != nil {
+		shard.LatencySamplesMs, shard.TimedWallS, shard.PassWallS = ms, timedWall.Seconds(), res.Wall.Seconds()
+		shard.AgreePixels, shard.LabelPixels = res.Agree, res.Pixels
+		rep.Shard = shard
+	}
+	return finish(rep, targets, opts.ReportDir, ms, opts.Stdout)
+}
+
+// finish checks targets, prints the table, writes the reports and turns a
+// missed target into ErrTargetMissed.
+func finish(rep *Report, targets *Targets, reportDir string, latencyMs []float64, stdout io.Writer) error {
+	rep.Pass = true
+	rep.Targets = []TargetResult{}
+	if targets != nil {
+		rep.Targets = Check(targets, rep.Candidate, rep.Reference, Summarize(msToDurations(latencyMs), time.Duration(rep.Timing.WallS*float64(time.Second))))
+	}
+	var missed []string
+	for _, t := range rep.Targets {
+		if !t.Pass {
+			rep.Pass = false
+			missed = append(missed, t.String())
+		}
+	}
+	rep.WriteTable(stdout)
+	if reportDir != "" {
+		if err := rep.WriteDir(reportDir, latencyMs); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "reports in %s (report.json, report.md, junit.xml, class_iou.png, latency_hist.png)\n", reportDir)
+	}
+	if len(missed) > 0 {
+		return fmt.Errorf("%w: %s", ErrTargetMissed, strings.Join(missed, "; "))
+	}
+	return nil
+}
+
+func msToDurations(ms []float64) []time.Duration {
+	d := make([]time.Duration, len(ms))
+	for i, v := range ms {
+		d[i] = time.Duration(v * float64(time.Millisecond))
+	}
+	return d
+}
+
+func total(m *ConfusionMatrix) uint64 {
+	var n uint64
+	for _, c := range m.Counts {
+		n += c
+	}
+	return n
+}
+
+// sameImages checks that a stored reference report scored the same images.
+func sameImages(stored, rep *Report, path string) error {
+	if stored.Split != rep.Split || strings.Join(stored.ImageNames, ",") != strings.Join(rep.ImageNames, ",") {
+		return fmt.Errorf("%s: the reference report covers %d images of split %q, this run %d images of %q; they must be the same images (same --split, --limit and --shard)",
+			path, stored.Images, stored.Split, rep.Images, rep.Split)
+	}
+	return nil
+}
+
+// prepareOutputDir makes a predictions/overlays folder, refusing one that
+// holds other files: Cityscapes' script must find exactly one prediction
+// per image there.
+func prepareOutputDir(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("%s: %w", dir, unwrapPath(err))
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("%s: %w", dir, unwrapPath(err))
+	}
+	if len(entries) > 0 {
+		return usage.Errorf("%s is not empty; give an empty or new folder", dir)
+	}
+	return nil
+}
+
+func versions(segtrt string) map[string]string {
+	v := map[string]string{"segtrt": segtrt, "go": runtime.Version()}
+	if info, err := ort.Init(""); err == nil {
+		v["onnxruntime"] = info.Version
+	}
+	return v
+}
+
+// newBar shows progress on a terminal and stays silent otherwise (CI logs).
+func newBar(w io.Writer, n int, what string) *progressbar.ProgressBar {
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return progressbar.NewOptions(n, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription(what),
+			progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
+	}
+	return progressbar.NewOptions(n, progressbar.OptionSetWriter(io.Discard))
+}

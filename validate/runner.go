@@ -1,0 +1,111 @@
+package validate
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/segtrt/segtrt/dataset"
+	"github.com/segtrt/segtrt/export/onnxio"
+	"github.com/segtrt/segtrt/ort"
+)
+
+// Runner runs a segmentation model on one NCHW image tensor and writes the
+// first output (logits, 1xCxHxW) into a buffer the caller owns.
+type Runner interface {
+	OutputShape(inputShape []int64) ([]int64, error)
+	RunInto(input []float32, shape []int64, logits []float32) error
+	Close() error
+}
+
+// loadedModel is a runner plus what validate needs to know of its model.
+type loadedModel struct {
+	Path       string
+	Runner     Runner
+	InputShape []int64 // 1x3xHxW
+	Logits     []int64 // 1xCxhxw
+	Backend    string
+}
+
+type ortRunner struct{ *ort.Session }
+
+func (r ortRunner) OutputShape(in []int64) ([]int64, error) { return r.Session.OutputShape(0, in) }
+
+// openModel loads path on the chosen backend and checks it is a 19-class
+// segmentation model at a known input size.
+func openModel(path, backend, ortLib string, inputShapes map[string][]int64) (*loadedModel, error) {
+	if backend == "auto" || backend == "" {
+		backend = "ort"
+		if strings.HasSuffix(path, ".engine") || strings.HasSuffix(path, ".plan") {
+			backend = "trt"
+		}
+	}
+	switch backend {
+	case "ort":
+	case "trt":
+		return nil, fmt.Errorf("%s: --backend trt needs a segtrt built with -tags tensorrt and a GPU (issue 8); this binary runs ONNX models on ONNX Runtime only", path)
+	default:
+		return nil, fmt.Errorf("unknown backend %q (want auto, ort or trt)", backend)
+	}
+	if filepath.Ext(path) != ".onnx" {
+		return nil, fmt.Errorf("%s: the ort backend runs .onnx models", path)
+	}
+	if _, err := ort.Init(ortLib); err != nil {
+		return nil, err
+	}
+	m, err := onnxio.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	s, err := ort.NewSession(m, ort.Options{})
+	if err != nil {
+		return nil, err
+	}
+	lm := &loadedModel{Path: path, Runner: ortRunner{s}, Backend: "ort"}
+	fail := func(format string, args ...any) (*loadedModel, error) {
+		s.Close()
+		return nil, fmt.Errorf("%s: "+format, append([]any{path}, args...)...)
+	}
+	in := m.Proto.Graph.GetInput()
+	for _, vi := range in {
+		if vi.GetName() != s.Input {
+			continue
+		}
+		for _, d := range vi.GetType().GetTensorType().GetShape().GetDim() {
+			lm.InputShape = append(lm.InputShape, d.GetDimValue())
+		}
+	}
+	if given, ok := inputShapes[s.Input]; ok {
+		lm.InputShape = given
+	}
+	for name := range inputShapes {
+		if name != s.Input {
+			return fail("--input-shape names %q, but the model's input is %q", name, s.Input)
+		}
+	}
+	if len(lm.InputShape) != 4 || lm.InputShape[0] != 1 || lm.InputShape[1] != 3 {
+		return fail("input %q has shape %v; want 1x3xHxW", s.Input, lm.InputShape)
+	}
+	if lm.InputShape[2] <= 0 || lm.InputShape[3] <= 0 {
+		return fail("input %q has dynamic height or width; give --input-shape %s:1x3xHxW", s.Input, s.Input)
+	}
+	lm.Logits, err = lm.Runner.OutputShape(lm.InputShape)
+	if err != nil {
+		return fail("%v", err)
+	}
+	if len(lm.Logits) != 4 || lm.Logits[0] != 1 {
+		return fail("output %q has shape %v; want logits 1xCxHxW", s.Outputs[0], lm.Logits)
+	}
+	if lm.Logits[1] != dataset.NumClasses {
+		return fail("output %q has %d classes; Cityscapes models have %d", s.Outputs[0], lm.Logits[1], dataset.NumClasses)
+	}
+	return lm, nil
+}
+
+func (m *loadedModel) logitsLen() int {
+	n := 1
+	for _, d := range m.Logits {
+		n *= int(d)
+	}
+	return n
+}
