@@ -38,7 +38,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"inspect", "--input-shape", "image:1x3x20x30", testmodels.Path("plain.onnx")}, 1, `--input-shape names "image"`},
 		{[]string{"nosuchcommand"}, 1, "unknown command"},
 		{[]string{"build", "--model", "m.onnx"}, 1, "not implemented yet"},
-		{[]string{"calibrate"}, 1, "not implemented yet"},
+		{[]string{"calibrate"}, 2, "calibrate needs --model"},
 		{[]string{"validate"}, 2, "--model is required"},
 		{[]string{"export"}, 1, "not implemented yet"},
 		{[]string{"doctor"}, 1, "not implemented yet"},

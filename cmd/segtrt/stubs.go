@@ -5,17 +5,6 @@ import "github.com/spf13/cobra"
 // Commands below are declared with their contract (DESIGN.md) so that help
 // and completion are complete; their work lands with the issues named.
 
-func newCalibrateCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "calibrate --model M.onnx --data DIR --out M.int8.onnx [flags]",
-		Short: "Calibrate INT8 on Cityscapes images; write Q/DQ ONNX and a TensorRT cache",
-		Example: `  segtrt calibrate --model sgcpnet.trt.onnx --data cityscapes --images 500 \
-      --method entropy --out sgcpnet.int8.onnx --cache sgcpnet.calib --report calib.json`,
-		DisableFlagParsing: true,
-		RunE:               notYet("segtrt calibrate", "issue 6: INT8 calibration"),
-	}
-}
-
 func newBuildCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "build --model M.onnx --out E.engine [flags]",

@@ -1,7 +1,8 @@
 // Package cost counts a model's parameters and multiply-accumulates (MACs),
 // the two numbers papers report and release gates compare.
 //
-// Params counts weight elements: float initializers read by nodes, each
+// Params counts weight elements: float initializers read by nodes (and int8
+// weights read by DequantizeLinear in Q/DQ models), each
 // initializer once however many nodes share it (torch.onnx merges identical
 // tensors into one). Inputs that are not learned weights never count:
 // BatchNorm running statistics, Resize/Upsample roi and scales, Clip bounds,
@@ -49,7 +50,9 @@ func Params(g *graph.Graph) int64 {
 		}
 		for i, in := range n.Input {
 			t, ok := g.Initializers[in]
-			if !ok || skip[i] || counted[in] || !graph.IsFloat(graph.DataType(t.GetDataType())) {
+			// Quantized weights are int8 behind a DequantizeLinear.
+			isQuantWeight := n.GetOpType() == "DequantizeLinear" && i == 0
+			if !ok || skip[i] || counted[in] || (!graph.IsFloat(graph.DataType(t.GetDataType())) && !isQuantWeight) {
 				continue
 			}
 			size := graph.NumElements(t.Dims)

@@ -1,0 +1,436 @@
+package calib
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/segtrt/segtrt/dataset"
+	"github.com/segtrt/segtrt/export/graph"
+	"github.com/segtrt/segtrt/export/onnxio"
+	"github.com/segtrt/segtrt/export/onnxpb"
+	"github.com/segtrt/segtrt/export/qdq"
+	"github.com/segtrt/segtrt/export/shapes"
+	"github.com/segtrt/segtrt/internal/atomicfile"
+	"github.com/segtrt/segtrt/internal/usage"
+	"github.com/segtrt/segtrt/ort"
+)
+
+// Options are `segtrt calibrate`'s inputs.
+type Options struct {
+	Model          string
+	Data           string
+	Split          string
+	Images         int
+	Seed           uint64
+	Method         string
+	Percentile     float64
+	Out            string
+	Cache          string
+	TensorRT       string // version the cache targets, e.g. 10.16.0
+	Report         string
+	SaveHistograms bool
+	Exclude        []string
+	FromCache      string
+	FromQDQ        string
+	InputShapes    map[string][]int64
+	Mean, Std      [3]float32
+	BGR            bool
+	ORTLib         string
+	Stdout, Stderr io.Writer
+	Progress       func(total int) func() // progress bar factory; nil: none
+}
+
+// Defaults of DESIGN.md.
+const (
+	DefaultImages     = 500
+	DefaultPercentile = 99.99
+)
+
+// Run calibrates, or converts between a cache and a Q/DQ model.
+func Run(ctx context.Context, o Options) error {
+	if o.Split == "" {
+		o.Split = "train"
+	}
+	if o.Images == 0 {
+		o.Images = DefaultImages
+	}
+	if o.Method == "" {
+		o.Method = string(Entropy)
+	}
+	if o.Percentile == 0 {
+		o.Percentile = DefaultPercentile
+	}
+	if o.TensorRT == "" {
+		o.TensorRT = "10.16.0"
+	}
+	if o.Stdout == nil {
+		o.Stdout = io.Discard
+	}
+	if o.Stderr == nil {
+		o.Stderr = io.Discard
+	}
+	method, err := ParseMethod(o.Method)
+	if err != nil {
+		return usage.Errorf("--method: %v", err)
+	}
+	trtVersion, err := ParseTensorRTVersion(o.TensorRT)
+	if err != nil {
+		return usage.Errorf("--trt-version: %v", err)
+	}
+	if o.Percentile <= 0 || o.Percentile > 100 {
+		return usage.Errorf("--percentile %v: want a value in (0, 100]", o.Percentile)
+	}
+	exclude, err := compileAll(o.Exclude)
+	if err != nil {
+		return err
+	}
+	switch {
+	case o.FromQDQ != "":
+		if o.Cache == "" {
+			return usage.Errorf("--from-qdq needs --cache to write")
+		}
+		return qdqToCache(o, trtVersion)
+	case o.FromCache != "":
+		if o.Model == "" || o.Out == "" {
+			return usage.Errorf("--from-cache needs --model and --out")
+		}
+		return cacheToQDQ(o, exclude)
+	}
+	if o.Model == "" || o.Data == "" || o.Out == "" {
+		return usage.Errorf("calibrate needs --model, --data and --out (or --from-cache / --from-qdq)")
+	}
+	m, g, res, err := loadForQDQ(o.Model, o.InputShapes)
+	if err != nil {
+		return err
+	}
+	plan, err := qdq.NewPlan(g, res, exclude)
+	if err != nil {
+		return fmt.Errorf("%s: %w", o.Model, err)
+	}
+	set, err := dataset.Open(o.Data, o.Split)
+	if err != nil {
+		return err
+	}
+	set = set.Random(o.Images, o.Seed)
+	if set.Len() == 0 {
+		return fmt.Errorf("%s: split %q has no images", o.Data, o.Split)
+	}
+	if _, err := ort.Init(o.ORTLib); err != nil {
+		return err
+	}
+	inShape := res[g.Inputs[0].GetName()].Shape
+	pre := dataset.Preprocess{Height: int(inShape[2]), Width: int(inShape[3]), Mean: o.Mean, Std: o.Std, BGR: o.BGR}
+	if err := pre.Validate(); err != nil {
+		return usage.Errorf("%v", err)
+	}
+	names := activationTensors(g, res)
+	var progress func()
+	if o.Progress != nil {
+		progress = o.Progress(set.Len())
+	}
+	hists, err := collect(ctx, m, g.Inputs[0].GetName(), names, set, pre, progress)
+	if err != nil {
+		return err
+	}
+	amax := Scales{}
+	for _, n := range names {
+		amax[n] = method.Amax(hists[n], o.Percentile)
+	}
+	rep := &Report{Method: string(method), Tensors: []TensorReport{}, Weights: []WeightReport{}, Excluded: plan.Excluded}
+	for _, e := range set.Entries {
+		rep.Images = append(rep.Images, e.ImagePath)
+	}
+	for _, n := range names {
+		h := hists[n]
+		tr := TensorReport{Name: n, Amax: amax[n], Scale: Scale(amax[n]), Min: h.Min, Max: h.Max}
+		if o.SaveHistograms {
+			tr.Counts, tr.Edges = h.Counts, h.Edges()
+		}
+		rep.Tensors = append(rep.Tensors, tr)
+	}
+	out, err := quantizedModel(m, g, plan, amax, rep)
+	if err != nil {
+		return err
+	}
+	return writeOutputs(o, out, amax, method, trtVersion, rep)
+}
+
+// Scales maps tensor names to amax.
+type Scales = qdq.Scales
+
+// Report is calib.json (DESIGN.md).
+type Report struct {
+	Method   string         `json:"method"`
+	Images   []string       `json:"images"`
+	Tensors  []TensorReport `json:"tensors"`
+	Weights  []WeightReport `json:"weights"`
+	Excluded []string       `json:"excluded,omitempty"`
+}
+
+// TensorReport is one activation tensor's calibration.
+type TensorReport struct {
+	Name   string    `json:"name"`
+	Amax   float64   `json:"amax"`
+	Scale  float32   `json:"scale"`
+	Min    float64   `json:"min"`
+	Max    float64   `json:"max"`
+	Counts []uint64  `json:"counts,omitempty"`
+	Edges  []float64 `json:"edges,omitempty"`
+}
+
+// WeightReport is one weight's per-channel range.
+type WeightReport struct {
+	Name string    `json:"name"`
+	Axis int       `json:"axis"`
+	Amax []float64 `json:"amax"`
+}
+
+func compileAll(patterns []string) ([]*regexp.Regexp, error) {
+	var out []*regexp.Regexp
+	for _, p := range patterns {
+		re, err := regexp.Compile(p)
+		if err != nil {
+			return nil, usage.Errorf("--exclude %q: %v", p, err)
+		}
+		out = append(out, re)
+	}
+	return out, nil
+}
+
+// loadForQDQ loads a model for quantization and infers its shapes.
+func loadForQDQ(path string, inputShapes map[string][]int64) (*onnxio.Model, *graph.Graph, shapes.Result, error) {
+	m, err := onnxio.Load(path)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if v := m.Opset(); v < qdq.MinOpset {
+		return nil, nil, nil, fmt.Errorf("%s: opset %d; per-channel Q/DQ needs opset >= %d (export with --opset 13 or newer)", path, v, qdq.MinOpset)
+	}
+	g, err := graph.New(m.Proto.Graph)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(g.Inputs) != 1 {
+		return nil, nil, nil, fmt.Errorf("%s: %d inputs; segtrt calibrates image models with one", path, len(g.Inputs))
+	}
+	res, err := shapes.Infer(g, m.Opset(), inputShapes)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	in := res[g.Inputs[0].GetName()]
+	if !in.Static() || len(in.Shape) != 4 || in.Shape[1] != 3 {
+		return nil, nil, nil, fmt.Errorf("%s: input %q is %s; want a static 1x3xHxW (give --input-shape)", path, g.Inputs[0].GetName(), in)
+	}
+	return m, g, res, nil
+}
+
+// quantizedModel inserts Q/DQ into a copy of m and records weight ranges.
+func quantizedModel(m *onnxio.Model, g *graph.Graph, plan *qdq.Plan, amax Scales, rep *Report) (*onnxio.Model, error) {
+	out := &onnxio.Model{Proto: proto.Clone(m.Proto).(*onnxpb.ModelProto)}
+	og, err := graph.New(out.Proto.Graph)
+	if err != nil {
+		return nil, err
+	}
+	if rep != nil {
+		names := make([]string, 0, len(plan.Weights))
+		for n := range plan.Weights {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			w := plan.Weights[n]
+			a, err := qdq.WeightAmax(g.Initializers[n], w.Axis)
+			if err != nil {
+				return nil, err
+			}
+			rep.Weights = append(rep.Weights, WeightReport{Name: n, Axis: w.Axis, Amax: a})
+		}
+	}
+	if err := qdq.Insert(og, plan, amax); err != nil {
+		return nil, err
+	}
+	// Nodes were appended; keep the file in topological order for tools
+	// that expect it.
+	sorted, err := graph.New(out.Proto.Graph)
+	if err != nil {
+		return nil, err
+	}
+	nodes := make([]*onnxpb.NodeProto, len(sorted.Order))
+	for k, i := range sorted.Order {
+		nodes[k] = out.Proto.Graph.Node[i]
+	}
+	out.Proto.Graph.Node = nodes
+	return out, nil
+}
+
+// writeOutputs writes the Q/DQ model, the cache and the report, each
+// atomically.
+func writeOutputs(o Options, out *onnxio.Model, amax Scales, method Method, v TensorRTVersion, rep *Report) error {
+	if err := out.Save(o.Out, onnxio.SaveOptions{}); err != nil {
+		return err
+	}
+	fmt.Fprintf(o.Stdout, "wrote %s (%d activations, %d weights quantized)\n", o.Out, countQ(out), len(rep.Weights))
+	if o.Cache != "" {
+		c := &Cache{Version: v.Code(), Calibrator: CalibratorClass(method), Scales: map[string]float32{}}
+		for n, a := range amax {
+			c.Scales[n] = Scale(a)
+		}
+		var buf bytes.Buffer
+		if err := WriteCache(&buf, c); err != nil {
+			return err
+		}
+		if err := atomicfile.WriteBytes(o.Cache, buf.Bytes()); err != nil {
+			return err
+		}
+		fmt.Fprintf(o.Stdout, "wrote %s (%d tensors, %s)\n", o.Cache, len(c.Scales), strings.SplitN(buf.String(), "\n", 2)[0])
+	}
+	if o.Report != "" {
+		data, err := json.MarshalIndent(rep, "", " ")
+		if err != nil {
+			return err
+		}
+		if err := atomicfile.WriteBytes(o.Report, append(data, '\n')); err != nil {
+			return err
+		}
+		fmt.Fprintf(o.Stdout, "wrote %s\n", o.Report)
+	}
+	return nil
+}
+
+func countQ(m *onnxio.Model) int {
+	n := 0
+	for _, node := range m.Proto.Graph.Node {
+		if node.GetOpType() == "QuantizeLinear" {
+			n++
+		}
+	}
+	return n
+}
+
+// cacheToQDQ builds a Q/DQ model from a TensorRT cache, no data needed.
+func cacheToQDQ(o Options, exclude []*regexp.Regexp) error {
+	c, err := readCacheFile(o.FromCache)
+	if err != nil {
+		return err
+	}
+	m, g, res, err := loadForQDQ(o.Model, o.InputShapes)
+	if err != nil {
+		return err
+	}
+	plan, err := qdq.NewPlan(g, res, exclude)
+	if err != nil {
+		return fmt.Errorf("%s: %w", o.Model, err)
+	}
+	amax := Scales{}
+	var missing []string
+	for _, s := range plan.Activations {
+		sc, ok := c.Scales[s.Tensor]
+		if !ok {
+			missing = append(missing, s.Tensor)
+			continue
+		}
+		amax[s.Tensor] = float64(sc) * 127
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%s: no scale for %d tensors the model quantizes: %s", o.FromCache, len(missing), list(missing))
+	}
+	known := map[string]bool{}
+	for _, n := range activationTensors(g, res) {
+		known[n] = true
+	}
+	var extra []string
+	for n := range c.Scales {
+		if !known[n] {
+			extra = append(extra, n)
+		}
+	}
+	if len(extra) > 0 {
+		sort.Strings(extra)
+		fmt.Fprintf(o.Stderr, "warning: %s names %d tensors that %s lacks (ignored): %s\n", o.FromCache, len(extra), o.Model, list(extra))
+	}
+	method := Entropy
+	if c.Calibrator == CalibratorClass(MinMax) {
+		method = MinMax
+	}
+	rep := &Report{Method: string(method)}
+	out, err := quantizedModel(m, g, plan, amax, rep)
+	if err != nil {
+		return err
+	}
+	o.Cache, o.Report = "", ""
+	return writeOutputs(o, out, amax, method, DefaultTensorRT, rep)
+}
+
+// qdqToCache reads the activation scales of a Q/DQ model into a cache.
+func qdqToCache(o Options, v TensorRTVersion) error {
+	m, err := onnxio.Load(o.FromQDQ)
+	if err != nil {
+		return err
+	}
+	g, err := graph.New(m.Proto.Graph)
+	if err != nil {
+		return fmt.Errorf("%s: %w", o.FromQDQ, err)
+	}
+	c := &Cache{Version: v.Code(), Calibrator: CalibratorClass(Entropy), Scales: map[string]float32{}}
+	for _, n := range g.Proto.Node {
+		if n.GetOpType() != "QuantizeLinear" || len(n.Input) < 2 {
+			continue
+		}
+		if _, isWeight := g.Initializers[n.Input[0]]; isWeight {
+			continue
+		}
+		st, ok := g.Initializers[n.Input[1]]
+		if !ok {
+			return fmt.Errorf("%s: node %s: scale %q is not an initializer", o.FromQDQ, graph.NodeName(n), n.Input[1])
+		}
+		vals, err := graph.Float64s(st)
+		if err != nil || len(vals) != 1 {
+			return fmt.Errorf("%s: node %s: activation scale must be one float (per tensor)", o.FromQDQ, graph.NodeName(n))
+		}
+		c.Scales[n.Input[0]] = float32(vals[0])
+	}
+	if len(c.Scales) == 0 {
+		return fmt.Errorf("%s: no QuantizeLinear on activations: not a Q/DQ model", o.FromQDQ)
+	}
+	var buf bytes.Buffer
+	if err := WriteCache(&buf, c); err != nil {
+		return err
+	}
+	if err := atomicfile.WriteBytes(o.Cache, buf.Bytes()); err != nil {
+		return err
+	}
+	fmt.Fprintf(o.Stdout, "wrote %s (%d tensors)\n", o.Cache, len(c.Scales))
+	return nil
+}
+
+func readCacheFile(path string) (*Cache, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		if pe, ok := err.(*os.PathError); ok {
+			err = pe.Err
+		}
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	defer f.Close()
+	c, err := ReadCache(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
+
+func list(names []string) string {
+	if len(names) > 8 {
+		return strings.Join(names[:8], ", ") + fmt.Sprintf(" and %d more", len(names)-8)
+	}
+	return strings.Join(names, ", ")
+}

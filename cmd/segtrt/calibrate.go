@@ -1,0 +1,67 @@
+package main
+
+import (
+	"os"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/segtrt/segtrt/calib"
+)
+
+func newCalibrateCmd() *cobra.Command {
+	opts := calib.Options{}
+	var pre preprocessFlags
+	cmd := &cobra.Command{
+		Use:   "calibrate --model M.onnx --data DIR --out M.int8.onnx [flags]",
+		Short: "Calibrate INT8 on Cityscapes images; write Q/DQ ONNX and a TensorRT cache",
+		Long: `Runs the FP32 model on a seeded subset of a split through ONNX Runtime,
+histograms every activation, picks ranges (entropy, percentile, minmax or mse)
+and writes an explicit Q/DQ ONNX model (TensorRT 10/11, ONNX Runtime), and with
+--cache the legacy TensorRT calibration cache. Same inputs and seed give
+byte-identical outputs.
+
+Conversions without data:
+  --from-cache C --model M --out Q.onnx   cache -> Q/DQ model
+  --from-qdq Q.onnx --cache C             Q/DQ model -> cache`,
+		Example: `  segtrt calibrate --model sgcpnet.onnx --data cityscapes --images 500 \
+      --method entropy --out sgcpnet.int8.onnx --cache sgcpnet.calib --report calib.json
+  segtrt calibrate --from-qdq sgcpnet.int8.onnx --cache sgcpnet.calib`,
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(c *cobra.Command, _ []string) error {
+			var err error
+			if opts.InputShapes, opts.Mean, opts.Std, err = pre.parse(); err != nil {
+				return err
+			}
+			opts.BGR, opts.ORTLib = pre.bgr, pre.ortLib
+			opts.Stdout, opts.Stderr = c.OutOrStdout(), c.ErrOrStderr()
+			if f, ok := c.ErrOrStderr().(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+				opts.Progress = func(n int) func() {
+					bar := progressbar.NewOptions(n, progressbar.OptionSetWriter(f), progressbar.OptionSetDescription("calibrate"),
+						progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
+					return func() { bar.Add(1) }
+				}
+			}
+			return calib.Run(c.Context(), opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.Model, "model", "", "FP32 ONNX model")
+	f.StringVar(&opts.Data, "data", "", "Cityscapes-layout data set root")
+	f.StringVar(&opts.Split, "split", "train", "split to draw calibration images from")
+	f.IntVar(&opts.Images, "images", calib.DefaultImages, "calibration images (a seeded random subset)")
+	f.Uint64Var(&opts.Seed, "seed", 0, "seed of the image subset")
+	f.StringVar(&opts.Method, "method", "entropy", "entropy, percentile, minmax or mse")
+	f.Float64Var(&opts.Percentile, "percentile", calib.DefaultPercentile, "percentile for --method percentile")
+	f.StringVar(&opts.Out, "out", "", "Q/DQ ONNX model to write")
+	f.StringVar(&opts.Cache, "cache", "", "TensorRT calibration cache to write")
+	f.StringVar(&opts.TensorRT, "trt-version", "10.16.0", "TensorRT version the cache header names")
+	f.StringVar(&opts.Report, "report", "", "calib.json to write")
+	f.BoolVar(&opts.SaveHistograms, "save-histograms", false, "put each tensor's 2048-bin histogram into calib.json")
+	f.StringArrayVar(&opts.Exclude, "exclude", nil, "keep nodes whose name matches this regexp in float (repeatable)")
+	f.StringVar(&opts.FromCache, "from-cache", "", "build the Q/DQ model from this cache instead of calibrating")
+	f.StringVar(&opts.FromQDQ, "from-qdq", "", "write --cache from this Q/DQ model's scales")
+	pre.add(f)
+	return cmd
+}

@@ -1,0 +1,5 @@
+package qdq
+
+import "sort"
+
+func sortStrings(s []string) { sort.Strings(s) }
