@@ -12,6 +12,7 @@ import (
 	"github.com/segtrt/segtrt/export/graph"
 	"github.com/segtrt/segtrt/export/onnxio"
 	"github.com/segtrt/segtrt/export/onnxpb"
+	"github.com/segtrt/segtrt/export/passes"
 	"github.com/segtrt/segtrt/export/shapes"
 )
 
@@ -53,6 +54,13 @@ func NewSession(m *onnxio.Model, opts Options) (*Session, error) {
 	name := m.Path
 	if name == "" {
 		name = "model"
+	}
+	if passes.HasPlugins(m.Proto) {
+		// Plugin nodes run as the standard ops they stand for.
+		m = &onnxio.Model{Proto: proto.Clone(m.Proto).(*onnxpb.ModelProto), Path: m.Path}
+		if _, err := passes.Unfuse(m.Proto); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
 	}
 	g, err := graph.New(m.Proto.Graph)
 	if err != nil {

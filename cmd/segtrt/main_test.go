@@ -40,7 +40,8 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"build", "--model", "m.onnx"}, 1, "not implemented yet"},
 		{[]string{"calibrate"}, 2, "calibrate needs --model"},
 		{[]string{"validate"}, 2, "--model is required"},
-		{[]string{"export"}, 1, "not implemented yet"},
+		{[]string{"export"}, 2, "export needs --model and --out"},
+		{[]string{"export", "--model", "m.onnx", "--out", "o.onnx", "--plugins", "spg,warp"}, 2, `unknown plugin "warp"`},
 		{[]string{"doctor"}, 1, "not implemented yet"},
 		{[]string{"version"}, 0, ""},
 	}

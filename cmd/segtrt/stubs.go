@@ -16,17 +16,6 @@ func newBuildCmd() *cobra.Command {
 	}
 }
 
-func newExportCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "export --model M.onnx --out M.trt.onnx [flags]",
-		Short: "Fold constants, fuse plugin patterns and rewrite pooling for TensorRT",
-		Example: `  segtrt export --model spgnet.onnx --out spgnet.trt.onnx \
-      --plugins spg,avgpool --train-crop 1024x1024`,
-		DisableFlagParsing: true,
-		RunE:               notYet("segtrt export", "issue 7: plugins and export passes"),
-	}
-}
-
 func newDoctorCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:                "doctor [--json]",
