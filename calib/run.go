@@ -41,18 +41,24 @@ type Options struct {
 	Exclude        []string
 	FromCache      string
 	FromQDQ        string
-	InputShapes    map[string][]int64
-	Mean, Std      [3]float32
-	BGR            bool
-	ORTLib         string
-	Stdout, Stderr io.Writer
-	Progress       func(total int) func() // progress bar factory; nil: none
+	// MaxMIoUDrop > 0 turns on the sensitivity search on the first
+	// SensitivityImages images of SensitivitySplit.
+	MaxMIoUDrop       float64
+	SensitivitySplit  string
+	SensitivityImages int
+	InputShapes       map[string][]int64
+	Mean, Std         [3]float32
+	BGR               bool
+	ORTLib            string
+	Stdout, Stderr    io.Writer
+	Progress          func(total int) func() // progress bar factory; nil: none
 }
 
 // Defaults of DESIGN.md.
 const (
-	DefaultImages     = 500
-	DefaultPercentile = 99.99
+	DefaultImages            = 500
+	DefaultPercentile        = 99.99
+	DefaultSensitivityImages = 50
 )
 
 // Run calibrates, or converts between a cache and a Q/DQ model.
@@ -86,6 +92,9 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return usage.Errorf("--trt-version: %v", err)
 	}
+	if o.MaxMIoUDrop < 0 {
+		return usage.Errorf("--max-miou-drop %v: want a positive number of points", o.MaxMIoUDrop)
+	}
 	if o.Percentile <= 0 || o.Percentile > 100 {
 		return usage.Errorf("--percentile %v: want a value in (0, 100]", o.Percentile)
 	}
@@ -112,7 +121,7 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	plan, err := qdq.NewPlan(g, res, exclude)
+	plan, err := qdq.NewPlan(g, res, qdq.ExcludeMatching(exclude))
 	if err != nil {
 		return fmt.Errorf("%s: %w", o.Model, err)
 	}
@@ -157,11 +166,50 @@ func Run(ctx context.Context, o Options) error {
 		}
 		rep.Tensors = append(rep.Tensors, tr)
 	}
+	if o.MaxMIoUDrop > 0 {
+		if plan, err = runSensitivity(ctx, o, m, g, res, plan, exclude, amax, pre, rep); err != nil {
+			return err
+		}
+		rep.Excluded = plan.Excluded
+	}
 	out, err := quantizedModel(m, g, plan, amax, rep)
 	if err != nil {
 		return err
 	}
 	return writeOutputs(o, out, amax, method, trtVersion, rep)
+}
+
+func runSensitivity(ctx context.Context, o Options, m *onnxio.Model, g *graph.Graph, res shapes.Result, plan *qdq.Plan,
+	exclude []*regexp.Regexp, amax Scales, pre dataset.Preprocess, rep *Report) (*qdq.Plan, error) {
+	split := o.SensitivitySplit
+	if split == "" {
+		split = "val"
+	}
+	n := o.SensitivityImages
+	if n <= 0 {
+		n = DefaultSensitivityImages
+	}
+	set, err := dataset.Open(o.Data, split)
+	if err != nil {
+		return nil, err
+	}
+	samples, err := decodeAll(ctx, set.Limit(n), pre)
+	if err != nil {
+		return nil, err
+	}
+	say := func(s string) { fmt.Fprintf(o.Stderr, "sensitivity: %s\n", s) }
+	final, sens, err := sensitivitySearch(ctx, m, g, res, plan, qdq.ExcludeMatching(exclude), amax, samples, o.MaxMIoUDrop, say)
+	if err != nil {
+		return nil, err
+	}
+	sens.Split = split
+	rep.Sensitivity = sens
+	if !sens.Met {
+		return nil, fmt.Errorf("sensitivity: no float/int8 split met a %g-point drop on %s (best %.2f)", o.MaxMIoUDrop, split, sens.FP32MIoU-sens.FinalMIoU)
+	}
+	fmt.Fprintf(o.Stdout, "sensitivity: FP32 %.2f, all-INT8 %.2f, final %.2f mIoU on %d %s images; kept in float: %s\n",
+		sens.FP32MIoU, sens.INT8MIoU, sens.FinalMIoU, sens.Images, split, strings.Join(sens.KeptFloat, ", "))
+	return final, nil
 }
 
 // Scales maps tensor names to amax.
@@ -174,6 +222,8 @@ type Report struct {
 	Tensors  []TensorReport `json:"tensors"`
 	Weights  []WeightReport `json:"weights"`
 	Excluded []string       `json:"excluded,omitempty"`
+	// Sensitivity is present when --max-miou-drop was given.
+	Sensitivity *Sensitivity `json:"sensitivity,omitempty"`
 }
 
 // TensorReport is one activation tensor's calibration.
@@ -326,7 +376,7 @@ func cacheToQDQ(o Options, exclude []*regexp.Regexp) error {
 	if err != nil {
 		return err
 	}
-	plan, err := qdq.NewPlan(g, res, exclude)
+	plan, err := qdq.NewPlan(g, res, qdq.ExcludeMatching(exclude))
 	if err != nil {
 		return fmt.Errorf("%s: %w", o.Model, err)
 	}

@@ -62,6 +62,9 @@ Conversions without data:
 	f.StringArrayVar(&opts.Exclude, "exclude", nil, "keep nodes whose name matches this regexp in float (repeatable)")
 	f.StringVar(&opts.FromCache, "from-cache", "", "build the Q/DQ model from this cache instead of calibrating")
 	f.StringVar(&opts.FromQDQ, "from-qdq", "", "write --cache from this Q/DQ model's scales")
+	f.Float64Var(&opts.MaxMIoUDrop, "max-miou-drop", 0, "keep the most harmful layers in float until INT8 loses at most this many mIoU points")
+	f.StringVar(&opts.SensitivitySplit, "sensitivity-split", "val", "split the sensitivity search scores on")
+	f.IntVar(&opts.SensitivityImages, "sensitivity-images", calib.DefaultSensitivityImages, "images of --sensitivity-split the search scores on")
 	pre.add(f)
 	return cmd
 }

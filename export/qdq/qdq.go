@@ -28,8 +28,11 @@ type Site struct {
 type Plan struct {
 	Activations []Site            // sorted by tensor name
 	Weights     map[string]Weight // by initializer name
-	// Excluded lists nodes kept in float by --exclude, by name.
+	// Excluded lists quantizable nodes kept in float, by name.
 	Excluded []string
+	// Groups are the quantizable nodes that were quantized, by name, in
+	// graph order: the units sensitivity analysis switches on and off.
+	Groups []string
 }
 
 // Weight is one weight initializer to store as int8.
@@ -78,9 +81,21 @@ func weightAxis(n *onnxpb.NodeProto) (int, bool) {
 	return 0, false
 }
 
-// NewPlan finds the quantization sites of g. Nodes whose name matches any
-// of exclude keep float inputs and weights.
-func NewPlan(g *graph.Graph, res shapes.Result, exclude []*regexp.Regexp) (*Plan, error) {
+// ExcludeMatching keeps nodes whose name matches any of res in float.
+func ExcludeMatching(res []*regexp.Regexp) func(string) bool {
+	return func(name string) bool {
+		for _, re := range res {
+			if re.MatchString(name) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// NewPlan finds the quantization sites of g. Nodes for which keepFloat
+// (may be nil) is true keep float inputs and weights.
+func NewPlan(g *graph.Graph, res shapes.Result, keepFloat func(node string) bool) (*Plan, error) {
 	p := &Plan{Weights: map[string]Weight{}}
 	sites := map[string][]int{}
 	for _, i := range g.Order {
@@ -88,11 +103,14 @@ func NewPlan(g *graph.Graph, res shapes.Result, exclude []*regexp.Regexp) (*Plan
 		if n.GetDomain() != "" && n.GetDomain() != "ai.onnx" {
 			continue
 		}
-		if matches(exclude, n.GetName()) {
+		if keepFloat != nil && keepFloat(n.GetName()) {
 			if quantizedInputs(g, n) != nil {
 				p.Excluded = append(p.Excluded, n.GetName())
 			}
 			continue
+		}
+		if quantizedInputs(g, n) != nil {
+			p.Groups = append(p.Groups, n.GetName())
 		}
 		for _, in := range quantizedInputs(g, n) {
 			name := n.Input[in]
@@ -120,15 +138,6 @@ func NewPlan(g *graph.Graph, res shapes.Result, exclude []*regexp.Regexp) (*Plan
 		return nil, fmt.Errorf("the model has no float activations feeding Conv, Gemm, MatMul, pooling or residual Add: nothing to quantize")
 	}
 	return p, nil
-}
-
-func matches(res []*regexp.Regexp, s string) bool {
-	for _, re := range res {
-		if re.MatchString(s) {
-			return true
-		}
-	}
-	return false
 }
 
 // WeightAmax returns max |w| per output channel along axis (one value for
