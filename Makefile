@@ -21,7 +21,7 @@ ORT_DIR := .deps/onnxruntime
 ORT_LIB := $(ORT_DIR)/libonnxruntime.so.1
 
 APT_PACKAGES := python3-torch python3-torchvision python3-onnx python3-numpy python3-pil \
-	protobuf-compiler
+	protobuf-compiler g++
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps apt-deps go-deps build test lint vet fuzz bench demo generate fixtures-onnx testdata-mini clean
@@ -95,5 +95,8 @@ testdata-mini:
 	rm -rf testdata/cityscapes-mini
 	$(GO) run ./cmd/segtrt dataset synth --out testdata/cityscapes-mini --train 3 --val 3 --test 3 --height 128 --width 256 --seed 0
 
-clean:
+clean: plugins-clean
 	rm -rf bin testdata/cache
+
+# TensorRT plugins: kernels, trt-check, plugins, plugins-smoke, cuda-toolkit.
+include plugins/plugins.mk
