@@ -75,10 +75,23 @@ vet:
 bench: deps
 	SEGTRT_PYTHON=$(PYTHON) $(GO) test -run='^$$' -bench=. -benchmem ./...
 
-# The main job on embedded defaults. At this stage: inspect the model the
-# project ships.
+# The main job on embedded defaults: synthesize a small Cityscapes-layout
+# set if absent, calibrate the shipped SGCPNet fixture to INT8 (Q/DQ ONNX and
+# TensorRT cache), then validate INT8 against FP32 with a targets file.
+DEMO_DIR ?= out/demo
+DEMO_MODEL ?= testdata/models/sgcpnet-256x512.onnx
+DEMO_TRAIN ?= 120
+DEMO_VAL ?= 50
 demo: deps build
-	./$(BIN) inspect testdata/onnx/ops-opset17.onnx
+	./$(BIN) inspect $(DEMO_MODEL)
+	@if [ ! -d $(DEMO_DIR)/data/leftImg8bit ]; then \
+		echo "synthesizing $(DEMO_TRAIN) train and $(DEMO_VAL) val images into $(DEMO_DIR)/data"; \
+		./$(BIN) dataset synth --out $(DEMO_DIR)/data --train $(DEMO_TRAIN) --val $(DEMO_VAL) --seed 0; \
+	fi
+	./$(BIN) calibrate --model $(DEMO_MODEL) --data $(DEMO_DIR)/data --images $(DEMO_TRAIN) \
+		--out $(DEMO_DIR)/sgcpnet.int8.onnx --cache $(DEMO_DIR)/sgcpnet.calib --report $(DEMO_DIR)/calib.json
+	./$(BIN) validate --model $(DEMO_DIR)/sgcpnet.int8.onnx --reference $(DEMO_MODEL) \
+		--data $(DEMO_DIR)/data --targets testdata/demo/targets.yaml --report $(DEMO_DIR)/report
 
 # Regenerate the protobuf Go code from export/onnxpb/onnx.proto.
 generate: apt-deps
@@ -96,7 +109,9 @@ testdata-mini:
 	$(GO) run ./cmd/segtrt dataset synth --out testdata/cityscapes-mini --train 3 --val 3 --test 3 --height 128 --width 256 --seed 0
 
 clean: plugins-clean
-	rm -rf bin testdata/cache
+	rm -rf bin out testdata/cache
 
 # TensorRT plugins: kernels, trt-check, plugins, plugins-smoke, cuda-toolkit.
 include plugins/plugins.mk
+# TensorRT backend: trt (tagged binary), trt-check-go, gpu-smoke.
+include trt/trt.mk

@@ -8,6 +8,7 @@ import (
 	"github.com/segtrt/segtrt/dataset"
 	"github.com/segtrt/segtrt/export/onnxio"
 	"github.com/segtrt/segtrt/ort"
+	"github.com/segtrt/segtrt/trt"
 )
 
 // Runner runs a segmentation model on one NCHW image tensor and writes the
@@ -43,7 +44,7 @@ func openModel(path, backend, ortLib string, inputShapes map[string][]int64) (*l
 	switch backend {
 	case "ort":
 	case "trt":
-		return nil, fmt.Errorf("%s: --backend trt needs a segtrt built with -tags tensorrt and a GPU (issue 8); this binary runs ONNX models on ONNX Runtime only", path)
+		return openEngine(path, inputShapes)
 	default:
 		return nil, fmt.Errorf("unknown backend %q (want auto, ort or trt)", backend)
 	}
@@ -98,6 +99,29 @@ func openModel(path, backend, ortLib string, inputShapes map[string][]int64) (*l
 	}
 	if lm.Logits[1] != dataset.NumClasses {
 		return fail("output %q has %d classes; Cityscapes models have %d", s.Outputs[0], lm.Logits[1], dataset.NumClasses)
+	}
+	return lm, nil
+}
+
+// openEngine opens a TensorRT engine (a binary built with -tags tensorrt
+// on a GPU machine; elsewhere trt says how to get one).
+func openEngine(path string, inputShapes map[string][]int64) (*loadedModel, error) {
+	var opts trt.RunnerOptions
+	for _, s := range inputShapes {
+		opts.InputShape = s
+	}
+	r, in, err := trt.OpenEngineRunner(path, opts)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	lm := &loadedModel{Path: path, Runner: r, InputShape: in, Backend: "trt"}
+	if lm.Logits, err = r.OutputShape(in); err != nil {
+		r.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(lm.Logits) != 4 || lm.Logits[1] != dataset.NumClasses {
+		r.Close()
+		return nil, fmt.Errorf("%s: output has shape %v; want 1x%dxHxW logits", path, lm.Logits, dataset.NumClasses)
 	}
 	return lm, nil
 }

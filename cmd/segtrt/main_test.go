@@ -37,12 +37,12 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"inspect", notONNX}, 1, "notes.onnx: not an ONNX model"},
 		{[]string{"inspect", "--input-shape", "image:1x3x20x30", testmodels.Path("plain.onnx")}, 1, `--input-shape names "image"`},
 		{[]string{"nosuchcommand"}, 1, "unknown command"},
-		{[]string{"build", "--model", "m.onnx"}, 1, "not implemented yet"},
+		{[]string{"build", "--model", "m.onnx"}, 2, "build needs --model and --out"},
 		{[]string{"calibrate"}, 2, "calibrate needs --model"},
 		{[]string{"validate"}, 2, "--model is required"},
 		{[]string{"export"}, 2, "export needs --model and --out"},
 		{[]string{"export", "--model", "m.onnx", "--out", "o.onnx", "--plugins", "spg,warp"}, 2, `unknown plugin "warp"`},
-		{[]string{"doctor"}, 1, "not implemented yet"},
+		{[]string{"doctor", "extra"}, 2, "unknown command"},
 		{[]string{"version"}, 0, ""},
 	}
 	for _, c := range cases {

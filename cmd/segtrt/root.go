@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
@@ -48,13 +47,5 @@ func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
 			return usage.Errorf("%s: %v (see '%s --help')", c.CommandPath(), err, c.CommandPath())
 		}
 		return nil
-	}
-}
-
-// notYet is the body of a command whose work a later issue delivers: it says
-// so plainly and fails, rather than pretending to work.
-func notYet(what, issue string) func(*cobra.Command, []string) error {
-	return func(c *cobra.Command, _ []string) error {
-		return fmt.Errorf("%s is not implemented yet (%s); nothing was done", what, issue)
 	}
 }

@@ -48,9 +48,6 @@ func Run(ctx context.Context, opts Options) error {
 	if opts.Model == "" || opts.Out == "" {
 		return usage.Errorf("export needs --model and --out")
 	}
-	if opts.FP16 {
-		return fmt.Errorf("--fp16 is not implemented yet (issue 8: TensorRT backend); nothing was written")
-	}
 	var f passes.Fusion
 	for _, p := range opts.Plugins {
 		for _, name := range strings.Split(p, ",") {
@@ -103,8 +100,19 @@ func Run(ctx context.Context, opts Options) error {
 		return fail(fmt.Errorf("after the passes: %w", err))
 	}
 	sortTopologically(g)
+	var half *fp16Result
+	if opts.FP16 {
+		if half, err = convertFP16(m, opts); err != nil {
+			return fail(err)
+		}
+	}
 	if err := m.Save(opts.Out, onnxio.SaveOptions{}); err != nil {
 		return err
+	}
+	if half != nil {
+		if err := half.emulation.Save(half.emulationPath, onnxio.SaveOptions{}); err != nil {
+			return err
+		}
 	}
 	w := opts.Stdout
 	fmt.Fprintf(w, "wrote %s: %d nodes (was %d)\n", opts.Out, len(m.Proto.Graph.Node), nodesBefore)
@@ -113,6 +121,9 @@ func Run(ctx context.Context, opts Options) error {
 	fmt.Fprintf(w, "  AvgPoolInfer fused at %d sites%s\n", len(sum.PoolFused), listed(sum.PoolFused))
 	for _, ap := range sum.APRewritten {
 		fmt.Fprintf(w, "  train-crop: %s\n", ap)
+	}
+	if half != nil {
+		half.print(w, opts.Out)
 	}
 	for _, s := range sum.NotFused {
 		fmt.Fprintf(opts.Stderr, "warning: %s\n", s)

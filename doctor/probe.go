@@ -1,0 +1,164 @@
+package doctor
+
+import (
+	"strconv"
+
+	"path/filepath"
+	"strings"
+
+	"github.com/segtrt/segtrt/internal/device"
+	"github.com/segtrt/segtrt/ort"
+	"github.com/segtrt/segtrt/trt"
+)
+
+// RealProber looks at this machine. In a binary built with -tags
+// tensorrt it loads TensorRT and the CUDA runtime with dlopen (trt.Load);
+// in the default build it searches the usual library folders for the
+// files.
+type RealProber struct {
+	TRTLib, CUDARTLib string
+	Env               *trt.Env
+}
+
+func (p RealProber) env() trt.Env {
+	if p.Env != nil {
+		return *p.Env
+	}
+	return trt.OSEnv
+}
+
+// Build reports the build tags compiled in.
+func (RealProber) Build() Build {
+	if trt.Compiled {
+		return Build{Tags: []string{"tensorrt"}, TensorRTHeaders: trt.HeaderVersion()}
+	}
+	return Build{Tags: []string{}}
+}
+
+// ONNXRuntime loads ONNX Runtime through package ort.
+func (RealProber) ONNXRuntime(flagPath string) Library {
+	l := Library{Name: ort.LibraryName}
+	info, err := ort.Init(flagPath)
+	if err != nil {
+		l.Note = err.Error()
+		return l
+	}
+	l.Found, l.Path, l.Version, l.Checked = true, info.Path, info.Version, "loaded"
+	return l
+}
+
+// TensorRT loads TensorRT (tagged build) or looks for its files.
+func (p RealProber) TensorRT(flagPath string) TensorRT {
+	if trt.Compiled {
+		info, err := trt.Load(trt.LoadOptions{TensorRTLib: flagPath, CUDARTLib: p.CUDARTLib})
+		if err != nil && info.NvInferPath == "" {
+			names := trt.TensorRTSonames(majorOf(trt.HeaderVersion()))
+			return TensorRT{Note: err.Error(), Libraries: []Library{{Name: names.NvInfer}, {Name: names.Parser}}}
+		}
+		t := TensorRT{Version: info.TensorRT, Libraries: []Library{
+			{Name: filepath.Base(info.NvInferPath), Found: true, Path: info.NvInferPath, Version: info.TensorRT, Checked: "loaded"},
+			{Name: filepath.Base(info.ParserPath), Found: true, Path: info.ParserPath, Version: info.Parser, Checked: "loaded"},
+		}}
+		if info.PluginPath != "" {
+			t.Libraries = append(t.Libraries, Library{Name: filepath.Base(info.PluginPath), Found: true, Path: info.PluginPath, Checked: "loaded"})
+		}
+		if err != nil { // TensorRT loaded, the CUDA runtime did not
+			t.Note = err.Error()
+		}
+		return t
+	}
+	// Without the tag nothing can be loaded: say which files are there.
+	env := p.env()
+	for _, major := range []int{11, 10} {
+		names := trt.TensorRTSonames(major)
+		path, _ := env.FindFile(names.NvInfer, flagPath, trt.EnvTensorRTLib)
+		if path == "" {
+			continue
+		}
+		t := TensorRT{Version: "", Note: "TensorRT " + strconv.Itoa(major) + " files found, not loaded (this binary has no TensorRT support)"}
+		for _, n := range []string{names.NvInfer, names.Parser, names.Plugin} {
+			t.Libraries = append(t.Libraries, fileLib(env, n, flagPath, trt.EnvTensorRTLib))
+		}
+		return t
+	}
+	names := trt.TensorRTSonames(10)
+	_, tried := env.FindFile(names.NvInfer, flagPath, trt.EnvTensorRTLib)
+	return TensorRT{
+		Note:      "no libnvinfer.so.10 or .11 in " + strings.Join(dirsOf(tried), ", "),
+		Libraries: []Library{{Name: names.NvInfer}, {Name: names.Parser}},
+	}
+}
+
+// CUDA reports the runtime (loaded by trt.Load in the tagged build, else
+// found on disk) and the driver library.
+func (p RealProber) CUDA(flagPath string) CUDA {
+	env := p.env()
+	var c CUDA
+	if trt.Compiled {
+		if info, err := trt.Load(trt.LoadOptions{TensorRTLib: p.TRTLib, CUDARTLib: flagPath}); err == nil {
+			c.Runtime = Library{Name: filepath.Base(info.CUDARTPath), Found: true, Path: info.CUDARTPath, Version: info.CUDARuntime, Checked: "loaded"}
+			c.DriverCUDA = info.CUDADriver
+		}
+	}
+	if !c.Runtime.Found {
+		for _, n := range trt.CUDARTSonames {
+			if l := fileLib(env, n, flagPath, trt.EnvCUDARTLib); l.Found {
+				c.Runtime = l
+				break
+			}
+		}
+		if !c.Runtime.Found {
+			c.Runtime = Library{Name: strings.Join(trt.CUDARTSonames, " | ")}
+		}
+	}
+	c.Driver = fileLib(env, "libcuda.so.1", "", "")
+	return c
+}
+
+// Device asks NVML through internal/device.
+func (RealProber) Device() device.Facts { return device.Probe() }
+
+// Plugins finds segtrt's plugin libraries the way build and the runner do.
+func (p RealProber) Plugins(explicit []string) Plugins {
+	libs, err := p.env().PluginLibs(explicit)
+	if err != nil {
+		return Plugins{Libraries: []Library{}, Note: err.Error()}
+	}
+	out := Plugins{Libraries: []Library{}}
+	if len(libs) == 0 {
+		out.Note = "none found (--plugin-lib, $" + trt.EnvPluginLib + ", or " + trt.PluginLibName + " next to the binary)"
+	}
+	for _, l := range libs {
+		out.Libraries = append(out.Libraries, Library{Name: filepath.Base(l), Found: true, Path: l, Checked: "file"})
+	}
+	return out
+}
+
+func fileLib(env trt.Env, name, explicit, envVar string) Library {
+	path, _ := env.FindFile(name, explicit, envVar)
+	if path == "" {
+		return Library{Name: name}
+	}
+	return Library{Name: name, Found: true, Path: path, Checked: "file"}
+}
+
+func dirsOf(paths []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, p := range paths {
+		d := filepath.Dir(p)
+		if !seen[d] {
+			seen[d] = true
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func majorOf(v string) int {
+	m, _, _ := strings.Cut(v, ".")
+	if n, err := strconv.Atoi(m); err == nil && n > 0 {
+		return n
+	}
+	return 10
+}

@@ -1,0 +1,316 @@
+//go:build tensorrt
+
+package trt
+
+/*
+#cgo CXXFLAGS: -std=c++17 -O2 -Wall -Wno-deprecated-declarations
+#cgo LDFLAGS: -ldl
+#include <stdlib.h>
+#include "../cgo/segtrt_trt.h"
+*/
+import "C"
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"unsafe"
+
+	"github.com/segtrt/segtrt/trt/internal/logring"
+)
+
+// Compiled reports whether this binary was built with TensorRT support.
+const Compiled = true
+
+// msgCap is the message buffer of an ordinary call; parsing gets more,
+// one line per parser error.
+const (
+	msgCap      = 4096
+	parseMsgCap = 64 << 10
+	ringMsgCap  = 1024
+)
+
+// msgBuf is a caller-provided message buffer for one shim call. It is Go
+// memory, passed only for the duration of the call.
+type msgBuf []byte
+
+func newMsg(n int) msgBuf       { return make(msgBuf, n) }
+func (m msgBuf) ptr() *C.char   { return (*C.char)(unsafe.Pointer(&m[0])) }
+func (m msgBuf) size() C.size_t { return C.size_t(len(m)) }
+
+var logState struct {
+	sync.Mutex
+	ring *logring.Ring
+	sink func(LogMessage)
+}
+
+func ring() *logring.Ring {
+	logState.Lock()
+	defer logState.Unlock()
+	if logState.ring == nil {
+		logState.ring = logring.FromPointer(unsafe.Pointer(C.segtrt_logger_ring()), ringMsgCap)
+	}
+	return logState.ring
+}
+
+// SetLogSink sends every TensorRT log message (at or above SetLogLevel's
+// severity) to f as the calls that logged it return; nil drops them.
+func SetLogSink(f func(LogMessage)) {
+	logState.Lock()
+	logState.sink = f
+	logState.Unlock()
+}
+
+// SetLogLevel keeps messages of severity s and more severe (default
+// SevWarning).
+func SetLogLevel(s Severity) { C.segtrt_logger_set_level(C.int(s)) }
+
+// drainLog empties the ring: every message goes to the sink, and the
+// error-level ones are returned for an error message.
+func drainLog() []string {
+	r := ring()
+	if r == nil {
+		return nil
+	}
+	msgs, dropped := r.Drain()
+	logState.Lock()
+	sink := logState.sink
+	logState.Unlock()
+	var errs []string
+	if dropped > 0 && sink != nil {
+		sink(LogMessage{SevWarning, fmt.Sprintf("%d TensorRT log messages were lost (ring buffer full)", dropped)})
+	}
+	for _, m := range msgs {
+		lm := LogMessage{Severity(m.Severity), m.Text}
+		if sink != nil {
+			sink(lm)
+		}
+		if lm.Severity <= SevError {
+			errs = append(errs, m.Text)
+		}
+	}
+	return errs
+}
+
+// check turns a shim status into an error (statusToError) after draining
+// TensorRT's log.
+func check(rc C.int, m msgBuf) error {
+	log := drainLog()
+	if rc == C.SEGTRT_OK {
+		return nil
+	}
+	return statusToError(int(rc), C.GoString(m.ptr()), log)
+}
+
+// HeaderVersion is the TensorRT whose headers this binary was compiled
+// against, e.g. "10.16.0".
+func HeaderVersion() string { return VersionString(int(C.segtrt_header_version())) }
+
+func headerMajor() int { return int(C.segtrt_header_version()) / 10000 }
+
+// LoadOptions say where TensorRT and the CUDA runtime are; empty fields
+// are searched for (see libs.go).
+type LoadOptions struct {
+	TensorRTLib string // libnvinfer.so.N or its folder
+	CUDARTLib   string // libcudart.so.N or its folder
+	Env         *Env   // nil: the real environment
+}
+
+var loadState struct {
+	sync.Mutex
+	done bool
+	info Info
+	err  error
+}
+
+// Load opens TensorRT (libnvinfer, libnvonnxparser and, if present,
+// libnvinfer_plugin of the headers' major version) and the CUDA runtime,
+// once per process; later calls return the first result.
+func Load(opts LoadOptions) (Info, error) {
+	loadState.Lock()
+	defer loadState.Unlock()
+	if loadState.done {
+		return loadState.info, loadState.err
+	}
+	info, err := load(opts)
+	loadState.done, loadState.info, loadState.err = true, info, err
+	return info, err
+}
+
+func load(opts LoadOptions) (Info, error) {
+	env := OSEnv
+	if opts.Env != nil {
+		env = *opts.Env
+	}
+	info := Info{HeaderVersion: HeaderVersion(), TensorRTMajor: headerMajor()}
+	names := TensorRTSonames(headerMajor())
+	hint := fmt.Sprintf("install TensorRT %d, or set %s or LD_LIBRARY_PATH", headerMajor(), EnvTensorRTLib)
+	failures := map[string]string{}
+	loaded := false
+	for _, p := range env.LoadOrder(names.NvInfer, opts.TensorRTLib, EnvTensorRTLib) {
+		parser, plugin := names.Parser, names.Plugin
+		if filepath.IsAbs(p) {
+			// The parser and plugins sit beside libnvinfer in every layout
+			// NVIDIA ships; else leave them to the loader's search.
+			if q := filepath.Join(filepath.Dir(p), names.Parser); env.isFile(q) {
+				parser = q
+			}
+			if q := filepath.Join(filepath.Dir(p), names.Plugin); env.isFile(q) {
+				plugin = q
+			}
+		}
+		m := newMsg(msgCap)
+		cp, cparser, cplugin := C.CString(p), C.CString(parser), C.CString(plugin)
+		rc := C.segtrt_load_tensorrt(cp, cparser, cplugin, m.ptr(), m.size())
+		C.free(unsafe.Pointer(cp))
+		C.free(unsafe.Pointer(cparser))
+		C.free(unsafe.Pointer(cplugin))
+		if err := check(rc, m); err != nil {
+			failures[p] = err.Error()
+			continue
+		}
+		info.NvInferPath, info.ParserPath, info.PluginPath = p, parser, plugin
+		loaded = true
+		break
+	}
+	if !loaded {
+		return info, loadFailure("TensorRT", env.Candidates(names.NvInfer, opts.TensorRTLib, EnvTensorRTLib), names.NvInfer, failures, hint)
+	}
+	failures = map[string]string{}
+	var tried []string
+	for _, soname := range CUDARTSonames {
+		tried = append(tried, env.Candidates(soname, opts.CUDARTLib, EnvCUDARTLib)...)
+		tried = append(tried, soname)
+		for _, p := range env.LoadOrder(soname, opts.CUDARTLib, EnvCUDARTLib) {
+			if _, done := failures[p]; done {
+				continue
+			}
+			m := newMsg(msgCap)
+			cp := C.CString(p)
+			rc := C.segtrt_load_cudart(cp, m.ptr(), m.size())
+			C.free(unsafe.Pointer(cp))
+			if err := check(rc, m); err != nil {
+				failures[p] = err.Error()
+				continue
+			}
+			info.CUDARTPath = p
+			break
+		}
+		if info.CUDARTPath != "" {
+			break
+		}
+	}
+	if info.CUDARTPath == "" {
+		return info, loadFailure("CUDA runtime", dedupe(tried), "", failures, "install the CUDA runtime, or set "+EnvCUDARTLib)
+	}
+	var trtv, parserv C.int32_t
+	var rt, drv, std C.int
+	m := newMsg(msgCap)
+	if err := check(C.segtrt_versions(&trtv, &parserv, &rt, &drv, &std, m.ptr(), m.size()), m); err != nil {
+		return info, err
+	}
+	info.TensorRT = VersionString(int(trtv))
+	info.TensorRTMajor = int(trtv) / 10000
+	info.Parser = fmt.Sprint(int(parserv))
+	if parserv >= 10000 { // recent parsers report major*10000+minor*100+patch
+		info.Parser = VersionString(int(parserv))
+	}
+	info.CUDARuntime = CUDAVersionString(int(rt))
+	info.CUDADriver = CUDAVersionString(int(drv))
+	if std == 0 {
+		info.PluginPath = ""
+	}
+	return info, nil
+}
+
+// loadFailure says "X library not found: tried ..." when nothing could be
+// opened at all, and names the file and the reason when a library exists
+// but would not load (wrong version, missing dependency).
+func loadFailure(what string, candidates []string, soname string, failures map[string]string, hint string) error {
+	tried := candidates
+	if soname != "" {
+		tried = append(append([]string{}, candidates...), soname)
+	}
+	notes := map[string]string{}
+	for _, p := range tried {
+		why, attempted := failures[p]
+		switch {
+		case !attempted:
+		case filepath.IsAbs(p):
+			if _, err := os.Stat(p); err == nil {
+				return fmt.Errorf("%s library %s cannot be loaded: %s", what, p, why)
+			}
+		default:
+			notes[p] = "not in the loader's search path"
+		}
+	}
+	return notFound(what, tried, notes, hint)
+}
+
+func dedupe(list []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range list {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// errNotLoaded is returned by constructors called before Load.
+var errNotLoaded = errors.New("TensorRT is not loaded: call trt.Load first")
+
+func loaded() error {
+	loadState.Lock()
+	defer loadState.Unlock()
+	if !loadState.done {
+		return errNotLoaded
+	}
+	return loadState.err
+}
+
+// cStrings copies Go strings into C memory; free releases them.
+type cStrings []*C.char
+
+func newCStrings(list []string) cStrings {
+	out := make(cStrings, len(list))
+	for i, s := range list {
+		out[i] = C.CString(s)
+	}
+	return out
+}
+
+func (c cStrings) free() {
+	for _, p := range c {
+		C.free(unsafe.Pointer(p))
+	}
+}
+
+// desc converts a shim tensor description.
+func desc(d *C.segtrt_tensor_desc) TensorDesc {
+	t := TensorDesc{
+		Name:  C.GoString(&d.name[0]),
+		Input: d.is_input != 0,
+		DType: DataType(d.dtype),
+	}
+	t.Type = t.DType.String()
+	for i := 0; i < int(d.nb_dims); i++ {
+		t.Shape = append(t.Shape, int64(d.dims[i]))
+	}
+	return t
+}
+
+// blobBytes copies a shim blob into Go memory and frees it.
+func blobBytes(b *C.segtrt_blob) []byte {
+	defer C.segtrt_blob_destroy(b)
+	n := int(C.segtrt_blob_size(b))
+	out := make([]byte, n)
+	if n > 0 {
+		copy(out, unsafe.Slice((*byte)(C.segtrt_blob_data(b)), n))
+	}
+	return out
+}

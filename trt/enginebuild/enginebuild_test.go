@@ -1,0 +1,431 @@
+package enginebuild
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/segtrt/segtrt/export/onnxio"
+	"github.com/segtrt/segtrt/export/onnxpb"
+	"github.com/segtrt/segtrt/internal/testmodels"
+	"github.com/segtrt/segtrt/internal/usage"
+	"github.com/segtrt/segtrt/trt"
+	"github.com/segtrt/segtrt/trt/enginemeta"
+)
+
+func TestParseSize(t *testing.T) {
+	good := map[string]uint64{
+		"2GiB": 2 << 30, "512MiB": 512 << 20, "512M": 512 << 20, "1g": 1 << 30, "64KiB": 64 << 10,
+		"1073741824": 1 << 30, "1.5GiB": 3 << 29, "2GB": 2e9, "1TiB": 1 << 40, "100B": 100, " 8 MiB ": 8 << 20,
+	}
+	for in, want := range good {
+		if got, err := ParseSize(in); err != nil || got != want {
+			t.Errorf("%q: %d %v, want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "0", "-1GiB", "GiB", "2 gigabytes", "1.5", "NaN", "1e400GiB", "0.1B"} {
+		if _, err := ParseSize(in); err == nil {
+			t.Errorf("%q accepted", in)
+		}
+	}
+}
+
+func TestParsePrecision(t *testing.T) {
+	for _, p := range []string{"fp32", "FP16", "int8", "best"} {
+		if _, err := ParsePrecision(p); err != nil {
+			t.Error(p, err)
+		}
+	}
+	if p, _ := ParsePrecision(""); p != "fp32" {
+		t.Error("default", p)
+	}
+	if _, err := ParsePrecision("tf32"); !usage.Is(err) {
+		t.Error("tf32:", err)
+	}
+}
+
+func TestParseProfile(t *testing.T) {
+	p, err := ParseProfile([]string{"input:1x3x128x256"}, []string{"input:1x3x256x512", "mask:1x1x8x8"}, []string{"input:1x3x512x1024"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := p["input"]
+	if !reflect.DeepEqual(in.Min, []int64{1, 3, 128, 256}) || !reflect.DeepEqual(in.Max, []int64{1, 3, 512, 1024}) {
+		t.Errorf("input %+v", in)
+	}
+	// --opt alone fixes min and max.
+	if m := p["mask"]; !reflect.DeepEqual(m.Min, m.Opt) || !reflect.DeepEqual(m.Max, m.Opt) {
+		t.Errorf("mask %+v", m)
+	}
+	if ins := p.Inputs(); len(ins) != 2 || ins[0].Name != "input" || ins[1].Name != "mask" {
+		t.Errorf("sorted inputs %+v", ins)
+	}
+	bad := []struct {
+		min, opt, max []string
+		want          string
+	}{
+		{[]string{"input:1x3x512x512"}, []string{"input:1x3x256x256"}, nil, "min <= opt <= max"},
+		{nil, []string{"input:1x3x256x256"}, []string{"input:1x3x128x512"}, "dimension 2 needs min <= opt <= max, got 256, 256, 128"},
+		{[]string{"input:1x3x64x64"}, nil, nil, "without --opt input"},
+		{nil, []string{"input:1x3x64"}, []string{"input:1x3x64x64"}, "different ranks"},
+		{nil, []string{"input:1x3x64x64", "input:1x3x64x64"}, nil, "given twice"},
+		{nil, []string{"input1x3x64x64"}, nil, "want NAME:DIMS"},
+		{nil, []string{"input:1x3x0x64"}, nil, "not a positive integer"},
+	}
+	for _, c := range bad {
+		_, err := ParseProfile(c.min, c.opt, c.max)
+		if err == nil || !usage.Is(err) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v %v %v: %v, want %q", c.min, c.opt, c.max, err, c.want)
+		}
+	}
+}
+
+// variant returns plain.onnx rewritten: with a Cast to float16, with a
+// Q/DQ pair, with a plugin node, or with a dynamic input.
+func variant(t *testing.T, kind string) string {
+	t.Helper()
+	m, err := onnxio.Load(testmodels.Path("plain.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := m.Proto.Graph
+	first := g.Node[0]
+	in := first.Input[0]
+	add := func(n *onnxpb.NodeProto, out string) {
+		first.Input[0] = out
+		g.Node = append([]*onnxpb.NodeProto{n}, g.Node...)
+	}
+	switch kind {
+	case "fp16":
+		add(&onnxpb.NodeProto{OpType: proto.String("Cast"), Input: []string{in}, Output: []string{"x16"},
+			Attribute: []*onnxpb.AttributeProto{{Name: proto.String("to"), Type: onnxpb.AttributeProto_INT.Enum(), I: proto.Int64(10)}}}, "x16")
+	case "qdq":
+		add(&onnxpb.NodeProto{OpType: proto.String("QuantizeLinear"), Input: []string{in, "s"}, Output: []string{"q"}}, "q")
+	case "plugin":
+		add(&onnxpb.NodeProto{OpType: proto.String("SPGExcite"), Domain: proto.String("segtrt"), Input: []string{in, in, in}, Output: []string{"y"}}, "y")
+	case "dynamic":
+		dims := g.Input[0].Type.GetTensorType().Shape.Dim
+		dims[2].Value = &onnxpb.TensorShapeProto_Dimension_DimParam{DimParam: "height"}
+		dims[3].Value = &onnxpb.TensorShapeProto_Dimension_DimParam{DimParam: "width"}
+	}
+	path := filepath.Join(t.TempDir(), kind+".onnx")
+	data, err := proto.Marshal(m.Proto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(path, data, 0o644)
+	return path
+}
+
+func TestModelFacts(t *testing.T) {
+	f, err := ReadModel(testmodels.Path("plain.onnx"))
+	if err != nil || f.FP16 || f.QDQ || len(f.Plugins) != 0 || len(f.Inputs) != 1 || f.Inputs[0].Dynamic() {
+		t.Fatalf("plain: %+v %v", f, err)
+	}
+	for kind, check := range map[string]func(ModelFacts) bool{
+		"fp16":    func(f ModelFacts) bool { return f.FP16 && !f.QDQ },
+		"qdq":     func(f ModelFacts) bool { return f.QDQ && !f.FP16 },
+		"plugin":  func(f ModelFacts) bool { return reflect.DeepEqual(f.Plugins, []string{"SPGExcite"}) },
+		"dynamic": func(f ModelFacts) bool { return f.Inputs[0].Dynamic() && f.Inputs[0].Dims[1] == 3 },
+	} {
+		f, err := ReadModel(variant(t, kind))
+		if err != nil || !check(f) {
+			t.Errorf("%s: %+v %v", kind, f, err)
+		}
+	}
+}
+
+func TestCheckProfile(t *testing.T) {
+	dyn := ModelFacts{Inputs: []Input{{Name: "input", Dims: []int64{1, 3, -1, -1}}}}
+	static := ModelFacts{Inputs: []Input{{Name: "input", Dims: []int64{1, 3, 20, 30}}}}
+	prof := func(opt string) Profile {
+		p, err := ParseProfile(nil, []string{opt}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	if err := CheckProfile(dyn, prof("input:1x3x256x512")); err != nil {
+		t.Error(err)
+	}
+	if err := CheckProfile(static, Profile{}); err != nil {
+		t.Error(err)
+	}
+	for name, c := range map[string]struct {
+		f    ModelFacts
+		p    Profile
+		want string
+	}{
+		"dynamic without profile": {dyn, Profile{}, `input "input" is dynamic (1x3x?x?): give --opt input:1x3xHxW`},
+		"unknown name":            {dyn, prof("image:1x3x8x8"), `--opt names "image", but the model's inputs are input`},
+		"rank":                    {dyn, prof("input:3x8x8"), "rank 4"},
+		"fixed dim changed":       {dyn, prof("input:2x3x8x8"), "fixed dimension 0 = 1"},
+		"static resized":          {static, prof("input:1x3x40x30"), "fixed dimension 2 = 20"},
+	} {
+		if err := CheckProfile(c.f, c.p); err == nil || !usage.Is(err) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want %q", name, err, c.want)
+		}
+	}
+}
+
+func TestPlanPrecision(t *testing.T) {
+	fp32 := ModelFacts{}
+	fp16 := ModelFacts{FP16: true}
+	qdq := ModelFacts{QDQ: true}
+	cases := []struct {
+		precision string
+		major     int
+		model     ModelFacts
+		calib     bool
+		want      string // describe() or error text
+	}{
+		// TensorRT 10: weakly typed with flags.
+		{"fp32", 10, fp32, false, "weakly typed"},
+		{"fp16", 10, fp32, false, "weakly typed, fp16"},
+		{"int8", 10, qdq, false, "weakly typed, int8"},
+		{"best", 10, qdq, false, "weakly typed, fp16, int8"},
+		{"int8", 10, fp32, true, "weakly typed, int8, calibration cache"},
+		{"best", 10, fp32, true, "weakly typed, fp16, int8, calibration cache"},
+		{"int8", 10, fp32, false, "needs scales"},
+		{"int8", 10, qdq, true, "already has Q/DQ"},
+		{"fp32", 10, qdq, false, "has Q/DQ nodes"},
+		{"fp16", 10, qdq, false, "use --precision best"},
+		{"fp16", 10, fp32, true, "--calib-cache needs --precision int8 or best"},
+		// An FP16 ONNX is typed already, on 10 as on 11.
+		{"fp16", 10, fp16, false, "strongly typed"},
+		{"best", 10, fp16, false, "built strongly typed"},
+		{"fp32", 10, fp16, false, "carries FP16 types"},
+		// TensorRT 11: strongly typed only.
+		{"fp32", 11, fp32, false, "strongly typed"},
+		{"fp16", 11, fp16, false, "strongly typed"},
+		{"int8", 11, qdq, false, "strongly typed"},
+		{"fp16", 11, fp32, false, "needs an FP16 ONNX (segtrt export --fp16"},
+		{"int8", 11, fp32, false, "needs a Q/DQ model (segtrt calibrate"},
+		{"int8", 11, fp32, true, "TensorRT 11 has no implicit INT8 calibration"},
+		{"best", 11, qdq, false, "strongly typed networks only"},
+		{"fp32", 11, qdq, false, "carries Q/DQ nodes"},
+	}
+	for _, c := range cases {
+		p, err := PlanPrecision(c.precision, c.major, c.model, c.calib)
+		got := ""
+		if err != nil {
+			got = err.Error()
+			if !usage.Is(err) {
+				t.Errorf("%+v: not a usage error", c)
+			}
+		} else {
+			got = p.describe()
+		}
+		if (err == nil && got != c.want) || !strings.Contains(got, c.want) {
+			t.Errorf("%s on TensorRT %d, %+v, calib %v: got %q, want %q", c.precision, c.major, c.model, c.calib, got, c.want)
+		}
+	}
+}
+
+// fakeTRT is a machine with TensorRT and a GPU.
+type fakeTRT struct {
+	info  trt.Info
+	gpu   enginemeta.GPU
+	err   error
+	specs []trt.BuildSpec
+}
+
+func (f *fakeTRT) Majors() []int                   { return []int{f.info.TensorRTMajor} }
+func (f *fakeTRT) Load() (trt.Info, error)         { return f.info, f.err }
+func (f *fakeTRT) GPU(int) (enginemeta.GPU, error) { return f.gpu, nil }
+func (f *fakeTRT) Build(_ context.Context, s trt.BuildSpec) (*trt.BuildResult, error) {
+	f.specs = append(f.specs, s)
+	return &trt.BuildResult{
+		Engine:      []byte("engine for " + filepath.Base(s.ONNX)),
+		TimingCache: []byte("timing cache v2"),
+		LayerInfo: `{"Layers": [{"Name": "conv", "LayerType": "CaskConvolution", "Outputs": [{"Format/Datatype": "Channel major FP16 format"}]},
+		                        {"Name": "head", "LayerType": "CaskConvolution", "Outputs": [{"Format/Datatype": "Row major linear FP32"}]}]}`,
+		IO:       []trt.TensorDesc{{Name: "input", Input: true, DType: trt.Float, Shape: []int64{1, 3, 20, 30}}, {Name: "logits", DType: trt.Float, Shape: []int64{1, 19, 20, 30}}},
+		Profiles: [][]trt.ProfileInput{{{Name: "input", Min: []int64{1, 3, 20, 30}, Opt: []int64{1, 3, 20, 30}, Max: []int64{1, 3, 20, 30}}}},
+		HWCompat: s.HWCompat,
+		Warnings: []string{"some TensorRT warning"},
+	}, nil
+}
+
+func a10(major int) *fakeTRT {
+	v := map[int]string{10: "10.16.0", 11: "11.1.0"}[major]
+	return &fakeTRT{
+		info: trt.Info{HeaderVersion: v, TensorRT: v, TensorRTMajor: major, Parser: "1", CUDARuntime: "12.8", CUDADriver: "12.9"},
+		gpu:  enginemeta.GPU{Name: "NVIDIA A10", UUID: "GPU-1", ComputeCapability: "8.6", Driver: "570.86"},
+	}
+}
+
+func TestRunWritesEngineMetadataAndTimingCache(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "plain.engine")
+	tc := filepath.Join(dir, "trt.cache")
+	os.WriteFile(tc, []byte("timing cache v1"), 0o644)
+	fake := a10(10)
+	var stdout, stderr bytes.Buffer
+	opts := Options{
+		Model: testmodels.Path("plain.onnx"), Out: out, Precision: "fp16", Workspace: "512MiB", TimingCache: tc,
+		HWCompat: "ampere+", Version: "v-test", Stdout: &stdout, Stderr: &stderr, Backend: fake,
+		Now: func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) },
+	}
+	if err := Run(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	spec := fake.specs[0]
+	if spec.StronglyTyped || !reflect.DeepEqual(spec.Flags, []trt.Flag{trt.FlagFP16}) || spec.WorkspaceBytes != 512<<20 ||
+		spec.HWCompat != trt.HWCompatAmperePlus || string(spec.TimingCache) != "timing cache v1" || !spec.UseTimingCache {
+		t.Errorf("spec %+v", spec)
+	}
+	engine, _ := os.ReadFile(out)
+	if string(engine) != "engine for plain.onnx" {
+		t.Errorf("engine %q", engine)
+	}
+	if got, _ := os.ReadFile(tc); string(got) != "timing cache v2" {
+		t.Errorf("timing cache %q", got)
+	}
+	meta, err := enginemeta.Read(enginemeta.PathFor(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	onnx, _ := enginemeta.HashFile(testmodels.Path("plain.onnx"))
+	if meta.TensorRT != "10.16.0" || meta.GPU.UUID != "GPU-1" || meta.GPU.ComputeCapability != "8.6" || meta.HWCompat != "ampere+" ||
+		meta.Precision != "fp16" || !reflect.DeepEqual(meta.Flags, []string{"fp16"}) || meta.ONNX.SHA256 != onnx.SHA256 ||
+		meta.Engine.SHA256 != enginemeta.HashBytes(out, engine).SHA256 || meta.LayerPrecisions["fp16"] != 1 || meta.LayerPrecisions["fp32"] != 1 ||
+		meta.Created != "2026-01-02T03:04:05Z" || meta.Segtrt != "v-test" || meta.CUDADriver != "12.9" || len(meta.IO) != 2 ||
+		meta.BuildWarnings[0] != "some TensorRT warning" || meta.WorkspaceBytes != 512<<20 {
+		js, _ := json.MarshalIndent(meta, "", " ")
+		t.Errorf("metadata:\n%s", js)
+	}
+	for _, want := range []string{"wrote " + out, "TensorRT 10.16.0", "NVIDIA A10 (compute capability 8.6), hw-compat ampere+", "precision fp16: weakly typed, fp16", "2 layers: fp16 1, fp32 1"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout.String())
+		}
+	}
+	if !strings.Contains(stderr.String(), "1 warnings") {
+		t.Errorf("stderr %q", stderr.String())
+	}
+	// The runner-side check accepts what the build wrote.
+	if _, _, _, err := trt.CheckEngineFile(out, enginemeta.Machine{GPU: fake.gpu, TensorRT: "10.16.0"}); err != nil {
+		t.Errorf("runner check: %v", err)
+	}
+
+	// Again: refused without --force, nothing touched; done with it.
+	err = Run(context.Background(), opts)
+	if err == nil || !strings.Contains(err.Error(), "plain.engine exists; pass --force") || usage.Is(err) {
+		t.Fatalf("overwrite: %v", err)
+	}
+	opts.Force = true
+	if err := Run(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRunCalibrationCache(t *testing.T) {
+	dir := t.TempDir()
+	cache := filepath.Join(dir, "m.calib")
+	os.WriteFile(cache, []byte("TRT-101600-MinMaxCalibration\ninput: 3c000000\n"), 0o644)
+	fake := a10(10)
+	opts := Options{Model: testmodels.Path("plain.onnx"), Out: filepath.Join(dir, "e.engine"), Precision: "int8", CalibCache: cache, Backend: fake}
+	if err := Run(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	s := fake.specs[0]
+	if s.CalibAlgo != trt.CalibMinMax || !strings.HasPrefix(string(s.CalibCache), "TRT-101600") || !reflect.DeepEqual(s.Flags, []trt.Flag{trt.FlagINT8}) {
+		t.Errorf("spec %+v", s)
+	}
+	meta, _ := enginemeta.Read(enginemeta.PathFor(opts.Out))
+	if meta.CalibCache == nil || meta.CalibCache.Path != cache {
+		t.Errorf("calib cache not recorded: %+v", meta.CalibCache)
+	}
+	// TensorRT 11 refuses the cache before building anything.
+	fake11 := a10(11)
+	opts.Out, opts.Backend = filepath.Join(dir, "e11.engine"), fake11
+	if err := Run(context.Background(), opts); err == nil || !strings.Contains(err.Error(), "no implicit INT8 calibration") || len(fake11.specs) != 0 {
+		t.Fatalf("TensorRT 11: %v", err)
+	}
+	if _, err := os.Stat(opts.Out); !os.IsNotExist(err) {
+		t.Fatal("TensorRT 11 wrote an engine")
+	}
+	os.WriteFile(cache, []byte("TRT-101600-LegacyCalibration\n"), 0o644)
+	opts.Backend, opts.Out = a10(10), filepath.Join(dir, "legacy.engine")
+	if err := Run(context.Background(), opts); err == nil || !strings.Contains(err.Error(), "LegacyCalibration") {
+		t.Fatalf("legacy cache: %v", err)
+	}
+}
+
+func TestRunRefusesBeforeTensorRT(t *testing.T) {
+	dir := t.TempDir()
+	plain := testmodels.Path("plain.onnx")
+	existing := filepath.Join(dir, "old.engine")
+	os.WriteFile(existing, []byte("old"), 0o644)
+	cases := []struct {
+		name  string
+		opts  Options
+		usage bool
+		want  string
+	}{
+		{"no model", Options{Out: "e.engine"}, true, "build needs --model and --out"},
+		{"precision", Options{Model: plain, Out: "e", Precision: "fp8"}, true, `--precision "fp8"`},
+		{"hw-compat", Options{Model: plain, Out: "e", HWCompat: "hopper+"}, true, "--hw-compat"},
+		{"workspace", Options{Model: plain, Out: "e", Workspace: "lots"}, true, "--workspace"},
+		{"profile order", Options{Model: plain, Out: "e", Min: []string{"input:1x3x40x30"}, Opt: []string{"input:1x3x20x30"}}, true, "min <= opt <= max"},
+		{"profile vs fixed model", Options{Model: plain, Out: "e", Opt: []string{"input:1x3x40x30"}}, true, "fixed dimension 2 = 20"},
+		{"dynamic without profile", Options{Model: variant(t, "dynamic"), Out: "e"}, true, "is dynamic"},
+		{"calib with fp16", Options{Model: plain, Out: "e", Precision: "fp16", CalibCache: "c"}, true, "--calib-cache needs --precision int8 or best"},
+		{"out is model", Options{Model: plain, Out: plain}, true, "--out is the model itself"},
+		{"overwrite", Options{Model: plain, Out: existing}, false, "old.engine exists; pass --force"},
+		{"missing model", Options{Model: filepath.Join(dir, "none.onnx"), Out: "e"}, false, "none.onnx: no such file"},
+		{"missing plugin lib", Options{Model: plain, Out: "e", PluginLibs: []string{filepath.Join(dir, "libx.so")}}, false, "--plugin-lib " + filepath.Join(dir, "libx.so") + ": no such file"},
+		{"plugin model without lib", Options{Model: variant(t, "plugin"), Out: "e", Env: &trt.Env{Getenv: func(string) string { return "" }, Executable: func() (string, error) { return "/none/segtrt", nil }, Stat: os.Stat}}, false, "uses segtrt plugins (SPGExcite): give --plugin-lib"},
+		{"missing calib", Options{Model: plain, Out: "e", Precision: "int8", CalibCache: filepath.Join(dir, "none.calib")}, false, "none.calib"},
+		{"int8 without scales", Options{Model: plain, Out: "e", Precision: "int8"}, true, "needs scales"},
+	}
+	for _, c := range cases {
+		fake := a10(10)
+		c.opts.Backend = fake
+		err := Run(context.Background(), c.opts)
+		if err == nil || !strings.Contains(err.Error(), c.want) || usage.Is(err) != c.usage {
+			t.Errorf("%s: %v (usage %v), want %q (usage %v)", c.name, err, usage.Is(err), c.want, c.usage)
+		}
+		if len(fake.specs) != 0 {
+			t.Errorf("%s: built anyway", c.name)
+		}
+	}
+	if got, _ := os.ReadFile(existing); string(got) != "old" {
+		t.Error("existing engine touched")
+	}
+}
+
+func TestRunAmperePlusNeedsAmpere(t *testing.T) {
+	fake := a10(10)
+	fake.gpu = enginemeta.GPU{Name: "Tesla T4", ComputeCapability: "7.5"}
+	opts := Options{Model: testmodels.Path("plain.onnx"), Out: filepath.Join(t.TempDir(), "e.engine"), HWCompat: "ampere+", Backend: fake}
+	if err := Run(context.Background(), opts); err == nil || !strings.Contains(err.Error(), "Tesla T4 has compute capability 7.5") {
+		t.Fatal(err)
+	}
+}
+
+// Without TensorRT (this machine, and the default build everywhere) the
+// real backend fails cleanly and nothing is written.
+func TestRunWithoutTensorRTWritesNothing(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "e.engine")
+	err := Run(context.Background(), Options{Model: testmodels.Path("plain.onnx"), Out: out, TimingCache: filepath.Join(dir, "tc")})
+	if err == nil {
+		t.Skip("TensorRT is installed here")
+	}
+	if !errors.Is(err, trt.ErrNoTensorRT) && !errors.Is(err, trt.ErrLibraryNotFound) {
+		t.Fatalf("got %v", err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Fatalf("wrote %v", entries)
+	}
+}

@@ -1,0 +1,361 @@
+package enginebuild
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/segtrt/segtrt/calib"
+	"github.com/segtrt/segtrt/internal/atomicfile"
+	"github.com/segtrt/segtrt/internal/usage"
+	"github.com/segtrt/segtrt/trt"
+	"github.com/segtrt/segtrt/trt/enginemeta"
+)
+
+// Options are segtrt build's inputs.
+type Options struct {
+	Model, Out    string
+	Precision     string
+	CalibCache    string
+	PluginLibs    []string
+	Min, Opt, Max []string // NAME:1x3xHxW
+	Workspace     string   // e.g. 2GiB; "" keeps TensorRT's default
+	TimingCache   string
+	HWCompat      string
+	Force         bool
+	Device        int
+	// Version is segtrt's own, recorded in the metadata.
+	Version        string
+	Stdout, Stderr io.Writer
+
+	// Backend builds; nil is TensorRT (package trt).
+	Backend Backend
+	// Env finds plugin libraries; nil is the real environment.
+	Env *trt.Env
+	Now func() time.Time
+}
+
+// Backend is what a build needs of TensorRT and the GPU; tests pass a fake.
+type Backend interface {
+	// Majors are the TensorRT major versions Load can open, known before
+	// loading (the tagged build's headers fix it), so that options are
+	// checked before TensorRT is touched.
+	Majors() []int
+	Load() (trt.Info, error)
+	GPU(dev int) (enginemeta.GPU, error)
+	Build(ctx context.Context, spec trt.BuildSpec) (*trt.BuildResult, error)
+}
+
+// TensorRT is the real Backend.
+type TensorRT struct{ Load_ trt.LoadOptions }
+
+// Majors is the headers' major version in the tagged build; the default
+// build (which loads nothing) checks options against 10 and 11.
+func (TensorRT) Majors() []int {
+	if v := trt.HeaderVersion(); v != "" {
+		if m, err := strconv.Atoi(strings.Split(v, ".")[0]); err == nil {
+			return []int{m}
+		}
+	}
+	return []int{10, 11}
+}
+
+// Load opens TensorRT and the CUDA runtime.
+func (b TensorRT) Load() (trt.Info, error) { return trt.Load(b.Load_) }
+
+// GPU gives the building GPU's facts.
+func (TensorRT) GPU(dev int) (enginemeta.GPU, error) { return trt.ProbeGPU(dev) }
+
+// Build runs trt.BuildEngine.
+func (TensorRT) Build(ctx context.Context, spec trt.BuildSpec) (*trt.BuildResult, error) {
+	return trt.BuildEngine(ctx, spec)
+}
+
+// plan is a checked build request.
+type plan struct {
+	precision  string
+	profile    Profile
+	workspace  uint64
+	hw         trt.HWCompat
+	model      ModelFacts
+	plugins    []string
+	calib      []byte
+	calibAlgo  trt.CalibAlgo
+	calibVer   int
+	timing     []byte
+	haveTiming bool
+}
+
+// Check validates everything that can be validated without TensorRT:
+// flag values, the model, the profile, plugin libraries, the calibration
+// cache and that nothing is overwritten without --force.
+func Check(opts Options) (*plan, error) {
+	if opts.Model == "" || opts.Out == "" {
+		return nil, usage.Errorf("build needs --model and --out")
+	}
+	p := &plan{}
+	var err error
+	if p.precision, err = ParsePrecision(opts.Precision); err != nil {
+		return nil, err
+	}
+	if p.hw, err = trt.ParseHWCompat(opts.HWCompat); err != nil {
+		return nil, usage.Errorf("--hw-compat: %v", err)
+	}
+	if opts.Workspace != "" {
+		if p.workspace, err = ParseSize(opts.Workspace); err != nil {
+			return nil, usage.Errorf("--workspace: %v", err)
+		}
+	}
+	if p.profile, err = ParseProfile(opts.Min, opts.Opt, opts.Max); err != nil {
+		return nil, err
+	}
+	if opts.CalibCache != "" && p.precision != "int8" && p.precision != "best" {
+		return nil, usage.Errorf("--calib-cache needs --precision int8 or best")
+	}
+	if opts.Device < 0 {
+		return nil, usage.Errorf("--device %d: want a CUDA device index", opts.Device)
+	}
+	if filepath.Clean(opts.Out) == filepath.Clean(opts.Model) {
+		return nil, usage.Errorf("--out is the model itself")
+	}
+	if !opts.Force {
+		for _, f := range []string{opts.Out, enginemeta.PathFor(opts.Out)} {
+			if _, err := os.Stat(f); err == nil {
+				return nil, fmt.Errorf("%s exists; pass --force to replace it", f)
+			}
+		}
+	}
+	if p.model, err = ReadModel(opts.Model); err != nil {
+		return nil, err
+	}
+	if err := CheckProfile(p.model, p.profile); err != nil {
+		return nil, err
+	}
+	env := trt.OSEnv
+	if opts.Env != nil {
+		env = *opts.Env
+	}
+	if p.plugins, err = env.PluginLibs(opts.PluginLibs); err != nil {
+		return nil, err
+	}
+	if len(p.model.Plugins) > 0 && len(p.plugins) == 0 {
+		return nil, fmt.Errorf("%s uses segtrt plugins (%s): give --plugin-lib bin/%s (make plugins), or set %s",
+			opts.Model, strings.Join(p.model.Plugins, ", "), trt.PluginLibName, trt.EnvPluginLib)
+	}
+	if opts.CalibCache != "" {
+		if p.calib, err = os.ReadFile(opts.CalibCache); err != nil {
+			return nil, err
+		}
+		c, err := calib.ReadCache(strings.NewReader(string(p.calib)))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", opts.CalibCache, err)
+		}
+		if p.calibAlgo, err = trt.ParseCalibAlgo(c.Calibrator); err != nil {
+			return nil, fmt.Errorf("%s: %w", opts.CalibCache, err)
+		}
+		p.calibVer = c.Version
+	}
+	if opts.TimingCache != "" {
+		p.haveTiming = true
+		data, err := os.ReadFile(opts.TimingCache)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			// Made by this build.
+		case err != nil:
+			return nil, err
+		default:
+			p.timing = data
+		}
+	}
+	return p, nil
+}
+
+// precisionPossible refuses, before TensorRT is loaded, a precision that
+// no TensorRT the backend can load would accept.
+func precisionPossible(majors []int, precision string, f ModelFacts, calibCache bool) error {
+	var first error
+	for _, m := range majors {
+		_, err := PlanPrecision(precision, m, f, calibCache)
+		if err == nil {
+			return nil
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// Run builds opts.Model into opts.Out and writes the engine, its
+// metadata and the timing cache. Nothing is written unless the build
+// succeeds.
+func Run(ctx context.Context, opts Options) error {
+	if opts.Stdout == nil {
+		opts.Stdout = io.Discard
+	}
+	if opts.Stderr == nil {
+		opts.Stderr = io.Discard
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	p, err := Check(opts)
+	if err != nil {
+		return err
+	}
+	backend := opts.Backend
+	if backend == nil {
+		backend = TensorRT{}
+	}
+	if err := precisionPossible(backend.Majors(), p.precision, p.model, p.calib != nil); err != nil {
+		return err
+	}
+	info, err := backend.Load()
+	if err != nil {
+		return err
+	}
+	pp, err := PlanPrecision(p.precision, info.TensorRTMajor, p.model, p.calib != nil)
+	if err != nil {
+		return err
+	}
+	if p.calib != nil && p.calibVer != 0 && trt.VersionString(p.calibVer) != info.TensorRT {
+		fmt.Fprintf(opts.Stderr, "warning: %s was written for TensorRT %s; building with %s\n", opts.CalibCache, trt.VersionString(p.calibVer), info.TensorRT)
+	}
+	gpu, err := backend.GPU(opts.Device)
+	if err != nil {
+		return err
+	}
+	if p.hw == trt.HWCompatAmperePlus {
+		cc, err := enginemeta.ParseCC(gpu.ComputeCapability)
+		if err != nil {
+			return err
+		}
+		if cc.Less(enginemeta.Ampere) {
+			return fmt.Errorf("--hw-compat ampere+ must be built on an Ampere or newer GPU; %s has compute capability %s", gpu.Name, cc)
+		}
+	}
+	meta := &enginemeta.Metadata{
+		Schema: enginemeta.Schema, Segtrt: opts.Version, Created: opts.Now().UTC().Format(time.RFC3339),
+		TensorRT: info.TensorRT, TensorRTHeaders: info.HeaderVersion, ONNXParser: info.Parser,
+		CUDARuntime: info.CUDARuntime, CUDADriver: info.CUDADriver, GPU: gpu,
+		HWCompat: p.hw.String(), Precision: p.precision, StronglyTyped: pp.StronglyTyped, Flags: []string{},
+		WorkspaceBytes: p.workspace, PluginLibs: []enginemeta.File{},
+	}
+	for _, f := range pp.Flags {
+		meta.Flags = append(meta.Flags, f.String())
+	}
+	if meta.ONNX, err = enginemeta.HashFile(opts.Model); err != nil {
+		return err
+	}
+	for _, lib := range p.plugins {
+		f, err := enginemeta.HashFile(lib)
+		if err != nil {
+			return err
+		}
+		meta.PluginLibs = append(meta.PluginLibs, f)
+	}
+	if p.calib != nil {
+		f := enginemeta.HashBytes(opts.CalibCache, p.calib)
+		meta.CalibCache = &f
+	}
+	meta.TimingCache = opts.TimingCache
+	spec := trt.BuildSpec{
+		ONNX: opts.Model, StronglyTyped: pp.StronglyTyped, Flags: pp.Flags, WorkspaceBytes: p.workspace,
+		HWCompat: p.hw, Profile: p.profile.Inputs(), UseTimingCache: p.haveTiming, TimingCache: p.timing,
+		PluginLibs: p.plugins, Device: opts.Device,
+	}
+	if pp.UseCalib {
+		spec.CalibCache, spec.CalibAlgo = p.calib, p.calibAlgo
+	}
+	start := time.Now()
+	res, err := backend.Build(ctx, spec)
+	if err != nil {
+		if lines := trt.ParseErrors(err); len(lines) > 0 {
+			return fmt.Errorf("%s: TensorRT's ONNX parser failed: %s", opts.Model, strings.Join(lines, "; "))
+		}
+		return err
+	}
+	elapsed := time.Since(start)
+	if res.HWCompat != p.hw {
+		return fmt.Errorf("TensorRT built the engine with hardware compatibility %s, not %s", res.HWCompat, p.hw)
+	}
+	fillFromResult(meta, res)
+	if meta.Layers == nil {
+		meta.Layers = []enginemeta.Layer{}
+	}
+	meta.Engine = enginemeta.HashBytes(opts.Out, res.Engine)
+	metaBytes, err := meta.Marshal()
+	if err != nil {
+		return err
+	}
+	// Engine first, metadata second: a runner needs both, and refuses an
+	// engine whose metadata names another SHA-256. If the metadata cannot
+	// be written, the new engine is removed again.
+	if err := atomicfile.WriteBytes(opts.Out, res.Engine); err != nil {
+		return err
+	}
+	if err := atomicfile.WriteBytes(enginemeta.PathFor(opts.Out), metaBytes); err != nil {
+		os.Remove(opts.Out)
+		return err
+	}
+	if p.haveTiming && len(res.TimingCache) > 0 {
+		if err := atomicfile.WriteBytes(opts.TimingCache, res.TimingCache); err != nil {
+			return err
+		}
+	}
+	printSummary(opts, meta, pp, elapsed, len(res.Warnings))
+	return nil
+}
+
+func fillFromResult(meta *enginemeta.Metadata, res *trt.BuildResult) {
+	for _, t := range res.IO {
+		io := "output"
+		if t.Input {
+			io = "input"
+		}
+		meta.IO = append(meta.IO, enginemeta.Tensor{Name: t.Name, IO: io, DType: t.DType.String(), Shape: t.Shape})
+	}
+	for _, prof := range res.Profiles {
+		var ps []enginemeta.ProfileInput
+		for _, in := range prof {
+			ps = append(ps, enginemeta.ProfileInput{Input: in.Name, Min: in.Min, Opt: in.Opt, Max: in.Max})
+		}
+		meta.Profiles = append(meta.Profiles, ps)
+	}
+	if layers, counts, err := enginemeta.ParseLayerInfo(res.LayerInfo); err == nil {
+		meta.Layers, meta.LayerPrecisions = layers, counts
+	} else {
+		meta.BuildWarnings = append(meta.BuildWarnings, "per-layer precisions unavailable: "+err.Error())
+	}
+	meta.BuildWarnings = append(meta.BuildWarnings, res.Warnings...)
+}
+
+func printSummary(opts Options, m *enginemeta.Metadata, pp precisionPlan, elapsed time.Duration, warnings int) {
+	w := opts.Stdout
+	fmt.Fprintf(w, "wrote %s (%.1f MiB) and %s in %s\n", opts.Out, float64(m.Engine.Bytes)/(1<<20), enginemeta.PathFor(opts.Out), elapsed.Round(time.Millisecond))
+	fmt.Fprintf(w, "  TensorRT %s (headers %s), CUDA runtime %s, driver CUDA %s\n", m.TensorRT, m.TensorRTHeaders, m.CUDARuntime, m.CUDADriver)
+	fmt.Fprintf(w, "  GPU %s (compute capability %s), hw-compat %s\n", m.GPU.Name, m.GPU.ComputeCapability, m.HWCompat)
+	fmt.Fprintf(w, "  precision %s: %s\n", m.Precision, pp.describe())
+	if len(m.LayerPrecisions) > 0 {
+		var parts []string
+		for _, k := range []string{"int8", "fp16", "bf16", "fp8", "fp32", "int32", "int64", "bool", "uint8", "unknown"} {
+			if n := m.LayerPrecisions[k]; n > 0 {
+				parts = append(parts, fmt.Sprintf("%s %d", k, n))
+			}
+		}
+		fmt.Fprintf(w, "  %d layers: %s\n", len(m.Layers), strings.Join(parts, ", "))
+	}
+	if opts.TimingCache != "" {
+		fmt.Fprintf(w, "  timing cache %s\n", opts.TimingCache)
+	}
+	if warnings > 0 {
+		fmt.Fprintf(opts.Stderr, "warning: TensorRT logged %d warnings (build_warnings in %s)\n", warnings, enginemeta.PathFor(opts.Out))
+	}
+}

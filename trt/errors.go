@@ -1,0 +1,113 @@
+package trt
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ErrNoTensorRT is what every entry point returns in a binary built without
+// the tensorrt tag.
+var ErrNoTensorRT = errors.New("this segtrt was built without TensorRT support: build it with " +
+	"`make trt TENSORRT_INCLUDE=/path/to/TensorRT/include CUDA_INCLUDE=/usr/include` " +
+	"(go build -tags tensorrt with those folders in CGO_CPPFLAGS), then run it on a machine with an NVIDIA GPU and TensorRT")
+
+// ErrLibraryNotFound: no loadable TensorRT or CUDA runtime library.
+var ErrLibraryNotFound = errors.New("library not found")
+
+// Status is the shim's int status (cgo/segtrt_trt.h).
+type Status int
+
+// Status values, as in segtrt_trt.h.
+const (
+	StatusOK          Status = 0
+	StatusNotLoaded   Status = 1
+	StatusLibrary     Status = 2
+	StatusArgument    Status = 3
+	StatusTensorRT    Status = 4
+	StatusParse       Status = 5
+	StatusCUDA        Status = 6
+	StatusException   Status = 7
+	StatusUnsupported Status = 8
+	StatusIO          Status = 9
+)
+
+func (s Status) String() string {
+	switch s {
+	case StatusOK:
+		return "ok"
+	case StatusNotLoaded:
+		return "not loaded"
+	case StatusLibrary:
+		return "library error"
+	case StatusArgument:
+		return "bad argument"
+	case StatusTensorRT:
+		return "TensorRT error"
+	case StatusParse:
+		return "ONNX parse error"
+	case StatusCUDA:
+		return "CUDA error"
+	case StatusException:
+		return "C++ exception"
+	case StatusUnsupported:
+		return "unsupported"
+	case StatusIO:
+		return "I/O error"
+	}
+	return fmt.Sprintf("status %d", int(s))
+}
+
+// Error is a failed shim call: its status, the shim's message and the
+// errors TensorRT logged during the call.
+type Error struct {
+	Status Status
+	Msg    string
+	// Log holds TensorRT's error-level messages logged during the call.
+	Log []string
+}
+
+func (e *Error) Error() string {
+	msg := strings.TrimRight(e.Msg, "\n")
+	if msg == "" {
+		msg = e.Status.String()
+	}
+	if len(e.Log) > 0 {
+		msg += "; TensorRT said: " + strings.Join(e.Log, "; ")
+	}
+	return msg
+}
+
+// Is lets errors.Is(err, ErrLibraryNotFound) hold for library failures.
+func (e *Error) Is(target error) bool {
+	return target == ErrLibraryNotFound && e.Status == StatusLibrary
+}
+
+// statusToError is the one translation of a shim status into a Go error:
+// nil for StatusOK, otherwise an *Error carrying the message (trailing
+// NULs and blanks trimmed) and TensorRT's logged errors.
+func statusToError(code int, msg string, log []string) error {
+	if Status(code) == StatusOK {
+		return nil
+	}
+	if i := strings.IndexByte(msg, 0); i >= 0 {
+		msg = msg[:i]
+	}
+	return &Error{Status: Status(code), Msg: strings.TrimSpace(msg), Log: log}
+}
+
+// ParseErrors splits a StatusParse message into one entry per parser error
+// (each naming its node).
+func ParseErrors(err error) []string {
+	var e *Error
+	if !errors.As(err, &e) || e.Status != StatusParse {
+		return nil
+	}
+	var out []string
+	for _, line := range strings.Split(e.Msg, "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			out = append(out, line)
+		}
+	}
+	return out
+}
