@@ -114,9 +114,10 @@ func Fuse(m *onnxpb.ModelProto, g *graph.Graph, res shapes.Result, f Fusion) (Su
 }
 
 // vectorUse names a node that treats the pooled value as a 1x1 vector
-// (flattening it, feeding a fully connected layer, or giving it out as is),
-// following per-pixel ops; "" when every use is spatial, so that pooling
-// can return a map resized to the feature size instead.
+// (flattening it, feeding a fully connected layer, giving it out as is, or
+// squashing it into a squeeze-and-excitation channel gate), following
+// per-pixel ops; "" when every use is spatial context, so that pooling can
+// return a map resized to the feature size instead.
 func vectorUse(g *graph.Graph, value string) string {
 	seen := map[string]bool{}
 	var walk func(v string) string
@@ -133,7 +134,9 @@ func vectorUse(g *graph.Graph, value string) string {
 			switch c.GetOpType() {
 			case "Flatten", "Reshape", "Squeeze", "Gemm", "MatMul", "Transpose":
 				return graph.NodeName(c)
-			case "Conv", "BatchNormalization", "Relu", "Sigmoid", "HardSigmoid", "HardSwish", "Clip", "Mul", "Div", "Sub", "Add":
+			case "Sigmoid", "HardSigmoid":
+				return graph.NodeName(c) + " (a channel gate)"
+			case "Conv", "BatchNormalization", "Relu", "HardSwish", "Clip", "Mul", "Div", "Sub", "Add":
 				// Per-pixel: its output carries the question further.
 				if u := walk(c.Output[0]); u != "" {
 					return u

@@ -172,3 +172,32 @@ func TestBadOptions(t *testing.T) {
 		}
 	}
 }
+
+// On the trained two-stage SPGNet fixture (AP at inference), the fused
+// graph equals the original on ONNX Runtime, with one fused site per SPG
+// module (stages - 1 = 1) and per context pooling (one per stage = 2).
+func TestSPGNetFixture(t *testing.T) {
+	src := filepath.Join(testmodels.Root(), "testdata", "models", "spgnet-micro-256x512.onnx")
+	out, summary, warnings := export(t, Options{Model: src, Plugins: []string{"spg", "avgpool"}})
+	ops := countOps(t, out)
+	if ops["SPGExcite"] != 1 || ops["AvgPoolInfer"] != 2 || ops["AveragePool"] != 0 || warnings != "" {
+		t.Fatalf("ops %v\n%s\nwarnings: %s", ops, summary, warnings)
+	}
+	shape := []int64{1, 3, 256, 512}
+	x := randomInput(shape)
+	want := runModel(t, src, x, shape)
+	got := runModel(t, out, x, shape)
+	if d := maxDiff(got[0], want[0]); d > 1e-5 {
+		t.Fatalf("max |fused - original| = %g", d)
+	}
+}
+
+// SGCPNet's global pooling sits in squeeze-and-excitation gates: a
+// training crop must not turn those into inference pooling.
+func TestTrainCropLeavesSEGates(t *testing.T) {
+	src := filepath.Join(testmodels.Root(), "testdata", "models", "sgcpnet-256x512.onnx")
+	_, summary, warnings := export(t, Options{Model: src, TrainCrop: "128x256"})
+	if strings.Contains(summary, "train-crop:") || strings.Count(warnings, "(a channel gate); left as global pooling") != 9 {
+		t.Fatalf("summary:\n%s\nwarnings:\n%s", summary, warnings)
+	}
+}
