@@ -22,6 +22,10 @@ type Options struct {
 	Threads int
 	// NoOptimize turns graph optimisation off (for debugging numerics).
 	NoOptimize bool
+	// Spin lets idle intra-op threads busy-wait for the next op. Off by
+	// default: segtrt decodes and scores images on the same cores while
+	// inference runs, and spinning threads starve that work.
+	Spin bool
 }
 
 // Session runs one model. Run is safe for use by one goroutine at a time:
@@ -97,6 +101,11 @@ func NewSession(m *onnxio.Model, opts Options) (*Session, error) {
 	}
 	if err := so.SetInterOpNumThreads(1); err != nil {
 		return nil, err
+	}
+	if !opts.Spin {
+		if err := so.AddSessionConfigEntry("session.intra_op.allow_spinning", "0"); err != nil {
+			return nil, err
+		}
 	}
 	var level onnxruntime.GraphOptimizationLevel = onnxruntime.GraphOptimizationLevelEnableAll
 	if opts.NoOptimize {

@@ -26,14 +26,18 @@ func Predict(l Logits, outH, outW int, dst []uint8) error {
 	}
 	plane := l.H * l.W
 	if l.H == outH && l.W == outW {
-		for p := 0; p < plane; p++ {
-			best, bestV := 0, l.Data[p]
-			for c := 1; c < l.C; c++ {
-				if v := l.Data[c*plane+p]; v > bestV {
-					best, bestV = c, v
+		// Channel-major: each pass reads one contiguous plane, so memory
+		// is streamed instead of strided across 19 planes per pixel.
+		best := make([]float32, plane)
+		copy(best, l.Data[:plane])
+		clear(dst)
+		for c := 1; c < l.C; c++ {
+			ch := l.Data[c*plane : (c+1)*plane]
+			for p, v := range ch {
+				if v > best[p] {
+					best[p], dst[p] = v, uint8(c)
 				}
 			}
-			dst[p] = uint8(best)
 		}
 		return nil
 	}

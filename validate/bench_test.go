@@ -32,10 +32,13 @@ func benchData(b *testing.B, n, h, w int) string {
 // images; the e2e/runner metric is the share of the runner's throughput
 // the pipeline keeps (issue 5 asks for >= 0.9).
 func BenchmarkEndToEndVsRunner(b *testing.B) {
-	model := filepath.Join(testmodels.Root(), "testdata", "models", "sgcpnet-256x512.onnx")
-	if _, err := os.Stat(model); err != nil {
-		b.Fatalf("fixture %s missing: %v", model, err)
+	for _, name := range []string{"sgcpnet-256x512", "spgnet-micro-256x512"} {
+		b.Run("model="+name, func(b *testing.B) { benchEndToEnd(b, name) })
 	}
+}
+
+func benchEndToEnd(b *testing.B, name string) {
+	model := filepath.Join(testmodels.Root(), "testdata", "models", name+".onnx")
 	data := benchData(b, 24, 256, 512)
 	cand, err := openModel(model, "ort", "", nil)
 	if err != nil {

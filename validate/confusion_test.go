@@ -147,7 +147,7 @@ func TestPredictSameSizeIsPlainArgmax(t *testing.T) {
 }
 
 func BenchmarkPredict(b *testing.B) {
-	for _, size := range []struct{ h, w, oh, ow int }{{32, 64, 256, 512}, {128, 256, 1024, 2048}} {
+	for _, size := range []struct{ h, w, oh, ow int }{{256, 512, 256, 512}, {32, 64, 256, 512}, {128, 256, 1024, 2048}} {
 		b.Run(fmt.Sprintf("logits=%dx%d/label=%dx%d", size.h, size.w, size.oh, size.ow), func(b *testing.B) {
 			l := logitsFormula(19, size.h, size.w)
 			dst := make([]uint8, size.oh*size.ow)
