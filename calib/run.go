@@ -20,6 +20,7 @@ import (
 	"github.com/segtrt/segtrt/export/qdq"
 	"github.com/segtrt/segtrt/export/shapes"
 	"github.com/segtrt/segtrt/internal/atomicfile"
+	"github.com/segtrt/segtrt/internal/fserr"
 	"github.com/segtrt/segtrt/internal/usage"
 	"github.com/segtrt/segtrt/ort"
 )
@@ -465,10 +466,7 @@ func qdqToCache(o Options, v TensorRTVersion) error {
 func readCacheFile(path string) (*Cache, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		if pe, ok := err.(*os.PathError); ok {
-			err = pe.Err
-		}
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", path, fserr.Reason(err))
 	}
 	defer f.Close()
 	c, err := ReadCache(f)

@@ -14,6 +14,7 @@ import (
 	"github.com/segtrt/segtrt/dataset"
 	"github.com/segtrt/segtrt/internal/atomicfile"
 	"github.com/segtrt/segtrt/internal/device"
+	"github.com/segtrt/segtrt/internal/fserr"
 )
 
 // Report is report.json, a contract with pipelines (DESIGN.md).
@@ -102,7 +103,7 @@ func (r *Report) compare(ref *Scores, agree, pixels uint64) {
 func ReadReport(path string) (*Report, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, unwrapPath(err))
+		return nil, fmt.Errorf("%s: %w", path, fserr.Reason(err))
 	}
 	var r Report
 	if err := json.Unmarshal(data, &r); err != nil {
@@ -119,11 +120,11 @@ func ReadReport(path string) (*Report, error) {
 // renamed into place, so a failure leaves no partial report.
 func (r *Report) WriteDir(dir string, latencySamples []float64) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("%s: %w", dir, unwrapPath(err))
+		return fmt.Errorf("%s: %w", dir, fserr.Reason(err))
 	}
 	tmp, err := os.MkdirTemp(dir, ".report-tmp-")
 	if err != nil {
-		return fmt.Errorf("%s: cannot write: %w", dir, unwrapPath(err))
+		return fmt.Errorf("%s: cannot write: %w", dir, fserr.Reason(err))
 	}
 	defer os.RemoveAll(tmp)
 	files := map[string]func(io.Writer) error{
@@ -297,12 +298,5 @@ func (r *Report) writeJUnit(w io.Writer) error {
 		return err
 	}
 	_, err := io.WriteString(w, "\n")
-	return err
-}
-
-func unwrapPath(err error) error {
-	if pe, ok := err.(*os.PathError); ok {
-		return pe.Err
-	}
 	return err
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/segtrt/segtrt/dataset"
 	"github.com/segtrt/segtrt/internal/device"
+	"github.com/segtrt/segtrt/internal/fserr"
 	"github.com/segtrt/segtrt/internal/usage"
 	"github.com/segtrt/segtrt/ort"
 )
@@ -248,11 +249,11 @@ func prepareOutputDir(dir string) error {
 		return nil
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("%s: %w", dir, unwrapPath(err))
+		return fmt.Errorf("%s: %w", dir, fserr.Reason(err))
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return fmt.Errorf("%s: %w", dir, unwrapPath(err))
+		return fmt.Errorf("%s: %w", dir, fserr.Reason(err))
 	}
 	if len(entries) > 0 {
 		return usage.Errorf("%s is not empty; give an empty or new folder", dir)

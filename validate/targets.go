@@ -1,12 +1,13 @@
 package validate
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/segtrt/segtrt/internal/fserr"
 )
 
 // Targets are a release's acceptance thresholds (targets.yaml). Nil fields
@@ -36,11 +37,7 @@ func (t *Targets) NeedsReference() bool {
 func LoadTargets(path string, classNames []string) (*Targets, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", path, fserr.Reason(err))
 	}
 	t, err := ParseTargets(data, classNames)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/segtrt/segtrt/export/onnxpb"
+	"github.com/segtrt/segtrt/internal/fserr"
 )
 
 // Model is a loaded ONNX model.
@@ -42,7 +43,7 @@ const maxProtoBytes = 2<<30 - 1
 func Load(path string) (*Model, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, unwrapPathError(err))
+		return nil, fmt.Errorf("%s: %w", path, fserr.Reason(err))
 	}
 	m, err := Parse(data)
 	if err != nil {
@@ -94,12 +95,4 @@ func (m *Model) Opset() int64 {
 		}
 	}
 	return 0
-}
-
-func unwrapPathError(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }

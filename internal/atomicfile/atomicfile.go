@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/segtrt/segtrt/internal/fserr"
 )
 
 // Write calls fill with a temporary file in path's directory and, if fill
@@ -19,7 +21,7 @@ func Write(path string, fill func(w io.Writer) error) (err error) {
 	}
 	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
 	if err != nil {
-		return fmt.Errorf("%s: cannot write: %w", path, unwrapPath(err))
+		return fmt.Errorf("%s: cannot write: %w", path, fserr.Reason(err))
 	}
 	tmp := f.Name()
 	defer func() {
@@ -41,7 +43,7 @@ func Write(path string, fill func(w io.Writer) error) (err error) {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	if err = os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("%s: %w", path, unwrapPath(err))
+		return fmt.Errorf("%s: %w", path, fserr.Reason(err))
 	}
 	return nil
 }
@@ -52,16 +54,4 @@ func WriteBytes(path string, data []byte) error {
 		_, err := w.Write(data)
 		return err
 	})
-}
-
-// unwrapPath drops the *PathError wrapper whose temp-file name would only
-// confuse the reader; the caller names the real path.
-func unwrapPath(err error) error {
-	if pe, ok := err.(*os.PathError); ok {
-		return pe.Err
-	}
-	if le, ok := err.(*os.LinkError); ok {
-		return le.Err
-	}
-	return err
 }
