@@ -4,6 +4,8 @@ import (
 	"math"
 	"slices"
 	"time"
+
+	"gonum.org/v1/gonum/stat"
 )
 
 // Latency summarises a timed loop the way trtexec reports one.
@@ -35,17 +37,11 @@ func Summarize(samples []time.Duration, wall time.Duration) Latency {
 		return Latency{}
 	}
 	ms := make([]float64, n)
-	sum := 0.0
 	for i, s := range samples {
 		ms[i] = float64(s) / float64(time.Millisecond)
-		sum += ms[i]
 	}
 	slices.Sort(ms)
-	mean := sum / float64(n)
-	ss := 0.0
-	for _, v := range ms {
-		ss += (v - mean) * (v - mean)
-	}
+	mean, std := stat.MeanStdDev(ms, nil) // sample standard deviation
 	l := Latency{
 		Iterations: n,
 		MeanMs:     mean,
@@ -57,7 +53,7 @@ func Summarize(samples []time.Duration, wall time.Duration) Latency {
 		MaxMs:      ms[n-1],
 	}
 	if n > 1 && mean > 0 {
-		l.CV = math.Sqrt(ss/float64(n-1)) / mean
+		l.CV = std / mean
 	}
 	if wall > 0 {
 		l.FPS = float64(n) / wall.Seconds()
@@ -66,12 +62,11 @@ func Summarize(samples []time.Duration, wall time.Duration) Latency {
 }
 
 // Percentile returns the nearest-rank p-th percentile of sorted values:
-// the smallest value with at least p% of the values at or below it.
+// the smallest value with at least p% of the values at or below it
+// (gonum's empirical quantile).
 func Percentile(sorted []float64, p float64) float64 {
 	if len(sorted) == 0 {
 		return math.NaN()
 	}
-	rank := int(math.Ceil(p / 100 * float64(len(sorted))))
-	rank = max(1, min(rank, len(sorted)))
-	return sorted[rank-1]
+	return stat.Quantile(p/100, stat.Empirical, sorted, nil)
 }
