@@ -11,12 +11,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
-	"golang.org/x/term"
-
 	"github.com/segtrt/segtrt/dataset"
 	"github.com/segtrt/segtrt/internal/device"
 	"github.com/segtrt/segtrt/internal/fserr"
+	"github.com/segtrt/segtrt/internal/progress"
 	"github.com/segtrt/segtrt/internal/usage"
 	"github.com/segtrt/segtrt/ort"
 )
@@ -140,9 +138,9 @@ func Run(ctx context.Context, opts Options) error {
 		return usage.Errorf("%v", err)
 	}
 	out := &outputs{set: set, predDir: opts.SavePredictions, overlayDir: opts.SaveOverlays}
-	bar := newBar(opts.Stderr, set.Len(), "validate")
-	res, err := evaluate(ctx, set, cand, ref, pre, out, func() { bar.Add(1) })
-	bar.Finish()
+	step, done := progress.Bar(opts.Stderr, set.Len(), "validate")
+	res, err := evaluate(ctx, set, cand, ref, pre, out, step)
+	done()
 	if err != nil {
 		return err
 	}
@@ -267,13 +265,4 @@ func versions(segtrt string) map[string]string {
 		v["onnxruntime"] = info.Version
 	}
 	return v
-}
-
-// newBar shows progress on a terminal and stays silent otherwise (CI logs).
-func newBar(w io.Writer, n int, what string) *progressbar.ProgressBar {
-	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		return progressbar.NewOptions(n, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription(what),
-			progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
-	}
-	return progressbar.NewOptions(n, progressbar.OptionSetWriter(io.Discard))
 }

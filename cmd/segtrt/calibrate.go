@@ -1,13 +1,10 @@
 package main
 
 import (
-	"os"
-
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/segtrt/segtrt/calib"
+	"github.com/segtrt/segtrt/internal/progress"
 )
 
 func newCalibrateCmd() *cobra.Command {
@@ -36,12 +33,9 @@ Conversions without data:
 			}
 			opts.BGR, opts.ORTLib = pre.bgr, pre.ortLib
 			opts.Stdout, opts.Stderr = c.OutOrStdout(), c.ErrOrStderr()
-			if f, ok := c.ErrOrStderr().(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-				opts.Progress = func(n int) func() {
-					bar := progressbar.NewOptions(n, progressbar.OptionSetWriter(f), progressbar.OptionSetDescription("calibrate"),
-						progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
-					return func() { bar.Add(1) }
-				}
+			opts.Progress = func(n int) func() {
+				step, _ := progress.Bar(c.ErrOrStderr(), n, "calibrate")
+				return step
 			}
 			return calib.Run(c.Context(), opts)
 		},
