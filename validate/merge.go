@@ -108,7 +108,7 @@ func Merge(ctx context.Context, opts MergeOptions) error {
 	}
 	lat := Summarize(msToDurations(ms), time.Duration(timedWall*float64(time.Second)))
 	rep.setLatency(lat, timedWall, first.Timing.WarmupS)
-	return finish(rep, targets, opts.ReportDir, ms, opts.Stdout)
+	return finish(rep, targets, lat, ms, opts.ReportDir, opts.Stdout)
 }
 
 func fromRows(rows [][]uint64) *ConfusionMatrix {

@@ -183,16 +183,17 @@ func Run(ctx context.Context, opts Options) error {
 		shard.AgreePixels, shard.LabelPixels = res.Agree, res.Pixels
 		rep.Shard = shard
 	}
-	return finish(rep, targets, opts.ReportDir, ms, opts.Stdout)
+	return finish(rep, targets, lat, ms, opts.ReportDir, opts.Stdout)
 }
 
-// finish checks targets, prints the table, writes the reports and turns a
-// missed target into ErrTargetMissed.
-func finish(rep *Report, targets *Targets, reportDir string, latencyMs []float64, stdout io.Writer) error {
+// finish checks targets against the scores and lat, prints the table,
+// writes the reports (latencyMs are lat's samples, for the histogram) and
+// turns a missed target into ErrTargetMissed.
+func finish(rep *Report, targets *Targets, lat Latency, latencyMs []float64, reportDir string, stdout io.Writer) error {
 	rep.Pass = true
 	rep.Targets = []TargetResult{}
 	if targets != nil {
-		rep.Targets = Check(targets, rep.Candidate, rep.Reference, Summarize(msToDurations(latencyMs), time.Duration(rep.Timing.WallS*float64(time.Second))))
+		rep.Targets = Check(targets, rep.Candidate, rep.Reference, lat)
 	}
 	var missed []string
 	for _, t := range rep.Targets {
