@@ -165,21 +165,30 @@ func fmtPct(p *float64) string {
 	return fmt.Sprintf("%.2f", *p)
 }
 
-// WriteTable prints the summary people read on stdout.
-func (r *Report) WriteTable(w io.Writer) {
-	fmt.Fprintf(w, "%-22s %10s %10s %8s\n", "class", "candidate", "reference", "drop")
+// iouRows gives class, candidate IoU, reference IoU and drop, formatted,
+// for every class and then for the mIoU, as both renderers show them.
+func (r *Report) iouRows() [][4]string {
+	var rows [][4]string
 	for _, name := range dataset.ClassNames() {
 		var ref, drop *float64
 		if r.Reference != nil {
 			ref, drop = r.Reference.PerClass[name], r.ClassIoUDrop[name]
 		}
-		fmt.Fprintf(w, "%-22s %10s %10s %8s\n", name, fmtPct(r.Candidate.PerClass[name]), fmtPct(ref), fmtPct(drop))
+		rows = append(rows, [4]string{name, fmtPct(r.Candidate.PerClass[name]), fmtPct(ref), fmtPct(drop)})
 	}
 	var refMIoU *float64
 	if r.Reference != nil {
 		refMIoU = &r.Reference.MIoU
 	}
-	fmt.Fprintf(w, "%-22s %10s %10s %8s\n", "mIoU", fmtPct(&r.Candidate.MIoU), fmtPct(refMIoU), fmtPct(r.MIoUDrop))
+	return append(rows, [4]string{"mIoU", fmtPct(&r.Candidate.MIoU), fmtPct(refMIoU), fmtPct(r.MIoUDrop)})
+}
+
+// WriteTable prints the summary people read on stdout.
+func (r *Report) WriteTable(w io.Writer) {
+	fmt.Fprintf(w, "%-22s %10s %10s %8s\n", "class", "candidate", "reference", "drop")
+	for _, row := range r.iouRows() {
+		fmt.Fprintf(w, "%-22s %10s %10s %8s\n", row[0], row[1], row[2], row[3])
+	}
 	fmt.Fprintf(w, "%-22s %10s\n", "aAcc", fmtPct(&r.Candidate.AAcc))
 	if r.PixelAgreement != nil {
 		fmt.Fprintf(w, "%-22s %10s\n", "pixel agreement", fmtPct(r.PixelAgreement))
@@ -226,18 +235,12 @@ func (r *Report) writeMarkdown(w io.Writer) error {
 		fmt.Fprintln(w)
 	}
 	fmt.Fprintf(w, "| class | candidate IoU | reference IoU | drop |\n|---|---:|---:|---:|\n")
-	for _, name := range dataset.ClassNames() {
-		var ref, drop *float64
-		if r.Reference != nil {
-			ref, drop = r.Reference.PerClass[name], r.ClassIoUDrop[name]
-		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", name, fmtPct(r.Candidate.PerClass[name]), fmtPct(ref), fmtPct(drop))
+	rows := r.iouRows()
+	for _, row := range rows[:len(rows)-1] {
+		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", row[0], row[1], row[2], row[3])
 	}
-	var refMIoU *float64
-	if r.Reference != nil {
-		refMIoU = &r.Reference.MIoU
-	}
-	fmt.Fprintf(w, "| **mIoU** | **%s** | **%s** | **%s** |\n\n", fmtPct(&r.Candidate.MIoU), fmtPct(refMIoU), fmtPct(r.MIoUDrop))
+	last := rows[len(rows)-1]
+	fmt.Fprintf(w, "| **%s** | **%s** | **%s** | **%s** |\n\n", last[0], last[1], last[2], last[3])
 	fmt.Fprintf(w, "Latency (runner alone, %d iterations): mean %.2f ms, p50 %.2f, p90 %.2f, p95 %.2f, p99 %.2f ms; %.2f FPS. End to end: %.2f images/s.\n\n",
 		r.Timing.Iterations, r.LatencyMs.Mean, r.LatencyMs.P50, r.LatencyMs.P90, r.LatencyMs.P95, r.LatencyMs.P99, r.FPS, r.EndToEndIPS)
 	fmt.Fprintf(w, "Device: %s, %d cores", r.Device.CPU, r.Device.Cores)
