@@ -88,8 +88,12 @@ func checkModel(mp *onnxpb.ModelProto) error {
 }
 
 // Opset returns the version of the default ONNX domain the model imports.
-func (m *Model) Opset() int64 {
-	for _, op := range m.Proto.GetOpsetImport() {
+func (m *Model) Opset() int64 { return OpsetOf(m.Proto) }
+
+// OpsetOf returns the version of the default ONNX domain mp imports, 0
+// when it imports none.
+func OpsetOf(mp *onnxpb.ModelProto) int64 {
+	for _, op := range mp.GetOpsetImport() {
 		if d := op.GetDomain(); d == "" || d == "ai.onnx" {
 			return op.GetVersion()
 		}

@@ -6,6 +6,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/segtrt/segtrt/export/graph"
+	"github.com/segtrt/segtrt/export/onnxio"
 	"github.com/segtrt/segtrt/export/onnxpb"
 	"github.com/segtrt/segtrt/export/shapes"
 )
@@ -31,12 +32,7 @@ func Unfuse(m *onnxpb.ModelProto) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	var opset int64
-	for _, op := range m.OpsetImport {
-		if op.GetDomain() == "" || op.GetDomain() == "ai.onnx" {
-			opset = op.GetVersion()
-		}
-	}
+	opset := onnxio.OpsetOf(m)
 	var res shapes.Result
 	var nodes []*onnxpb.NodeProto
 	count := 0
