@@ -20,26 +20,34 @@ ORT_SHA256 := 6e3390d6b783e7be946fad629292799da28d0b42f84856e50d2c1b0383291e75
 ORT_DIR := .deps/onnxruntime
 ORT_LIB := $(ORT_DIR)/libonnxruntime.so.1
 
-APT_PACKAGES := python3-torch python3-torchvision python3-onnx python3-numpy python3-pil \
-	protobuf-compiler g++
+# What building the Go binary links against (cgo: libdeflate for fast PNG
+# decoding), then what the tests, fixtures and demo use besides.
+APT_BUILD := g++ libdeflate-dev
+APT_PACKAGES := $(APT_BUILD) python3-torch python3-torchvision python3-onnx python3-numpy \
+	python3-pil protobuf-compiler
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps apt-deps go-deps build test pytest lint vet fuzz bench demo generate fixtures fixtures-onnx testdata-mini clean
+.PHONY: all deps apt-deps build-deps go-deps build test pytest lint vet fuzz bench demo generate fixtures fixtures-onnx testdata-mini clean
 
 all: build
 
 deps: apt-deps go-deps $(ORT_LIB)
 
 # Installs only what is missing, so it is fast on a machine that has it all.
-apt-deps:
-	@missing=$$(for p in $(APT_PACKAGES); do \
+apt-install = missing=$$(for p in $(1); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done; \
-		command -v npm >/dev/null || echo npm); \
+		$(2)); \
 	if [ -n "$$missing" ]; then \
 		echo "installing Debian packages:" $$missing; \
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+
+apt-deps:
+	@$(call apt-install,$(APT_PACKAGES),command -v npm >/dev/null || echo npm)
+
+build-deps:
+	@$(call apt-install,$(APT_BUILD),true)
 
 go-deps:
 	@$(GO) mod download
@@ -53,7 +61,7 @@ $(ORT_LIB):
 	mv $(ORT_DIR)/pack/package/bin/napi-v6/linux/x64/libonnxruntime.so.1 $@.tmp && mv $@.tmp $@
 	rm -rf $(ORT_DIR)/pack
 
-build: go-deps
+build: build-deps go-deps
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/segtrt
 
 test: deps lint
@@ -70,6 +78,7 @@ pytest:
 fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=1s ./export/onnxio
 	$(GO) test -run='^$$' -fuzz='^FuzzInspectPipeline$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=1s ./export/inspect
+	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=1s ./dataset/internal/fastpng
 
 lint: vet
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

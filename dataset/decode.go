@@ -3,6 +3,7 @@ package dataset
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"image"
 	"image/png"
@@ -10,6 +11,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/segtrt/segtrt/dataset/internal/fastpng"
 )
 
 // LabelMap is a label image of trainIds (0..18, Ignore) at ground-truth
@@ -81,7 +84,34 @@ func readFileInto(path string, buf []byte) ([]byte, error) {
 	return buf[:m], err
 }
 
-// decodeImagePNG decodes an image PNG held in memory.
+// pngDecoder holds one goroutine's reusable decoding buffers.
+type pngDecoder struct {
+	fast fastpng.Decoder
+	pix  []uint8 // the last image's pixels (the next decode overwrites them)
+}
+
+// decode decodes an image PNG held in memory. The 8-bit formats
+// Cityscapes uses go through fastpng into d.pix; others through image/png.
+func (d *pngDecoder) decode(b []byte) (rgbSource, error) {
+	if _, err := readPNGHeader(b); err != nil {
+		return rgbSource{}, err
+	}
+	img, err := d.fast.Decode(b, d.pix)
+	if err == nil {
+		d.pix = img.Pix
+		return rgbSource{pix: img.Pix, stride: img.Width * img.Channels, channels: img.Channels, w: img.Width, h: img.Height}, nil
+	}
+	if !errors.Is(err, fastpng.ErrUnsupported) {
+		return rgbSource{}, fmt.Errorf("%w (%v)", ErrCorruptPNG, err)
+	}
+	std, err := decodeImagePNG(b)
+	if err != nil {
+		return rgbSource{}, err
+	}
+	return rgbView(std), nil
+}
+
+// decodeImagePNG decodes an image PNG held in memory with image/png.
 func decodeImagePNG(b []byte) (image.Image, error) {
 	if _, err := readPNGHeader(b); err != nil {
 		return nil, err
@@ -113,18 +143,19 @@ func DecodeLabelFile(path string, kind LabelKind) (LabelMap, error) {
 	if err != nil {
 		return LabelMap{}, &FileError{Path: path, Err: err}
 	}
-	m, err := decodeLabelPNG(b, kind, nil)
+	var d pngDecoder
+	m, err := d.decodeLabel(b, kind, nil)
 	if err != nil {
 		return LabelMap{}, &FileError{Path: path, Err: err}
 	}
 	return m, nil
 }
 
-// decodeLabelPNG decodes an 8-bit grayscale label PNG and maps its values
-// to trainIds in dst (grown as needed). Other PNG formats are refused:
-// 16-bit or colour labels are almost always a mistake in a conversion
-// step, and guessing would corrupt the evaluation silently.
-func decodeLabelPNG(b []byte, kind LabelKind, dst []uint8) (LabelMap, error) {
+// decodeLabel decodes an 8-bit grayscale label PNG and maps its values to
+// trainIds in dst (grown as needed). Other PNG formats are refused: 16-bit
+// or colour labels are almost always a mistake in a conversion step, and
+// guessing would corrupt the evaluation silently.
+func (d *pngDecoder) decodeLabel(b []byte, kind LabelKind, dst []uint8) (LabelMap, error) {
 	h, err := readPNGHeader(b)
 	if err != nil {
 		return LabelMap{}, err
@@ -132,15 +163,14 @@ func decodeLabelPNG(b []byte, kind LabelKind, dst []uint8) (LabelMap, error) {
 	if h.ColorType != 0 || h.Depth != 8 {
 		return LabelMap{}, fmt.Errorf("%w (this one is %s)", ErrLabelFormat, h.describe())
 	}
-	img, err := png.Decode(bytes.NewReader(b))
+	src, err := d.decode(b)
 	if err != nil {
-		return LabelMap{}, fmt.Errorf("%w (%v)", ErrCorruptPNG, err)
+		return LabelMap{}, err
 	}
-	g, ok := img.(*image.Gray)
-	if !ok { // cannot happen for 8-bit grayscale, but never index blindly
-		return LabelMap{}, fmt.Errorf("%w (decoded as %T)", ErrLabelFormat, img)
+	if src.channels != 1 { // cannot happen for 8-bit grayscale, but never index blindly
+		return LabelMap{}, fmt.Errorf("%w (decoded with %d channels)", ErrLabelFormat, src.channels)
 	}
-	m := LabelMap{Width: h.Width, Height: h.Height}
+	m := LabelMap{Width: src.w, Height: src.h}
 	n := m.Width * m.Height
 	if cap(dst) < n {
 		dst = make([]uint8, n)
@@ -152,18 +182,24 @@ func decodeLabelPNG(b []byte, kind LabelKind, dst []uint8) (LabelMap, error) {
 	}
 	var bad uint8
 	for y := 0; y < m.Height; y++ {
-		src := g.Pix[y*g.Stride : y*g.Stride+m.Width]
+		row := src.pix[y*src.stride : y*src.stride+m.Width]
 		out := m.Pix[y*m.Width : (y+1)*m.Width]
-		out = out[:len(src)]
-		for x, v := range src {
+		out = out[:len(row)]
+		for x, v := range row {
 			out[x] = table[v]
 			bad |= invalid[v]
 		}
 	}
 	if bad != 0 {
-		return LabelMap{}, unknownValues(g, invalid)
+		return LabelMap{}, unknownValues(src, invalid)
 	}
 	return m, nil
+}
+
+// decodeLabelPNG is decodeLabel with buffers of its own.
+func decodeLabelPNG(b []byte, kind LabelKind, dst []uint8) (LabelMap, error) {
+	var d pngDecoder
+	return d.decodeLabel(b, kind, dst)
 }
 
 // Lookup tables for label values: trainIds of label ids, and which bytes
@@ -183,12 +219,11 @@ var trainIDIdentity, invalidID, invalidTrainID = func() (ident, badID, badTrain 
 
 // unknownValues describes the invalid values of a label: which, how many
 // pixels, and where the first one is, so the file can be fixed.
-func unknownValues(g *image.Gray, invalid *[256]uint8) error {
+func unknownValues(g rgbSource, invalid *[256]uint8) error {
 	var counts [256]int
 	firstX, firstY := -1, -1
-	w, h := g.Rect.Dx(), g.Rect.Dy()
-	for y := 0; y < h; y++ {
-		for x, v := range g.Pix[y*g.Stride : y*g.Stride+w] {
+	for y := 0; y < g.h; y++ {
+		for x, v := range g.pix[y*g.stride : y*g.stride+g.w] {
 			if invalid[v] != 0 {
 				if counts[v] == 0 && firstX < 0 {
 					firstX, firstY = x, y

@@ -52,7 +52,10 @@ func (p Preprocess) OutputSize(imgH, imgW int) (h, w int) {
 // coordinates clamped at 0, the last pixel repeated at the far edge, all in
 // float32, so a Python training script sees the same numbers (to rounding).
 func (p Preprocess) Apply(dst []float32, img image.Image) []float32 {
-	src := rgbView(img)
+	return p.apply(dst, rgbView(img))
+}
+
+func (p Preprocess) apply(dst []float32, src rgbSource) []float32 {
 	outH, outW := p.OutputSize(src.h, src.w)
 	n := 3 * outH * outW
 	if cap(dst) < n {

@@ -151,8 +151,11 @@ type slot struct {
 	done   chan error // one result per job
 }
 
-// decodeWorker holds one goroutine's reusable file buffer.
-type decodeWorker struct{ file []byte }
+// decodeWorker holds one goroutine's reusable file and pixel buffers.
+type decodeWorker struct {
+	file []byte
+	png  pngDecoder
+}
 
 func (w *decodeWorker) decode(s *Set, p Preprocess, out *Sample) error {
 	imgPath, lblPath := s.Path(out.ImagePath), s.Path(out.LabelPath)
@@ -161,20 +164,20 @@ func (w *decodeWorker) decode(s *Set, p Preprocess, out *Sample) error {
 	if err != nil {
 		return &FileError{Path: imgPath, Err: err}
 	}
-	img, err := decodeImagePNG(w.file)
+	img, err := w.png.decode(w.file)
 	if err != nil {
 		return &FileError{Path: imgPath, Err: err}
 	}
-	out.Tensor = p.Apply(out.Tensor, img)
-	b := img.Bounds()
-	oh, ow := p.OutputSize(b.Dy(), b.Dx())
+	out.Tensor = p.apply(out.Tensor, img)
+	b := image.Rect(0, 0, img.w, img.h)
+	oh, ow := p.OutputSize(img.h, img.w)
 	out.Shape = [4]int{1, 3, oh, ow}
 
 	w.file, err = readFileInto(lblPath, w.file)
 	if err != nil {
 		return &FileError{Path: lblPath, Err: err}
 	}
-	out.Label, err = decodeLabelPNG(w.file, out.LabelKind, out.Label.Pix)
+	out.Label, err = w.png.decodeLabel(w.file, out.LabelKind, out.Label.Pix)
 	if err != nil {
 		return &FileError{Path: lblPath, Err: err}
 	}
