@@ -16,12 +16,25 @@ type Sample struct {
 	Tensor []float32 // 1x3xHxW NCHW input, per the Preprocess
 	Shape  [4]int    // {1, 3, H, W}
 	Label  LabelMap  // trainIds at ground-truth size
+
+	release func() // hands the buffers back to the stream (Retain only)
+}
+
+// Release hands a retained sample's buffers back to the stream that
+// yielded it (StreamOptions.Retain); the sample must not be used after.
+// It does nothing for samples the stream reuses on its own, or for clones.
+func (s *Sample) Release() {
+	if r := s.release; r != nil {
+		s.release = nil
+		r()
+	}
 }
 
 // Clone returns a copy that owns its buffers, for keeping a sample past
 // the loop step that produced it.
 func (s *Sample) Clone() *Sample {
 	c := *s
+	c.release = nil
 	c.Tensor = append([]float32(nil), s.Tensor...)
 	c.Label.Pix = append([]uint8(nil), s.Label.Pix...)
 	return &c
@@ -32,6 +45,11 @@ type StreamOptions struct {
 	Preprocess Preprocess
 	Workers    int // decoding goroutines; 0 means GOMAXPROCS
 	InFlight   int // samples decoded ahead of the consumer, bounding memory; 0 means 2*Workers
+	// Retain keeps each yielded sample's buffers until its Release is
+	// called, instead of reusing them once the loop body returns, so the
+	// consumer can hand samples to other goroutines. Retained samples
+	// count against InFlight: the stream waits while all are held.
+	Retain bool
 }
 
 // Samples decodes and preprocesses the set's images on Workers goroutines,
@@ -134,10 +152,15 @@ func (s *Set) Samples(ctx context.Context, opt StreamOptions) iter.Seq2[*Sample,
 				yield(nil, err)
 				return
 			}
+			if opt.Retain {
+				sl.sample.release = func() { free <- sl } // never blocks, as below
+			}
 			if !yield(&sl.sample, nil) {
 				return
 			}
-			free <- sl // never blocks: this slot came out of free
+			if !opt.Retain {
+				free <- sl // never blocks: this slot came out of free
+			}
 		}
 		if err := ctx.Err(); err != nil { // dispatcher stopped early
 			yield(nil, err)

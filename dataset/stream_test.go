@@ -202,3 +202,63 @@ func TestRandomSubsetIsStable(t *testing.T) {
 
 var pinnedRandom = []string{"bochum_000005_000019", "bochum_000007_000019", "bochum_000011_000019",
 	"bochum_000013_000019", "bochum_000017_000019"}
+
+// TestSamplesRetain holds samples past their loop step and releases them
+// out of order from other goroutines: each keeps its own image until
+// released, and the stream still yields every sample in order.
+func TestSamplesRetain(t *testing.T) {
+	set := manySamples(t, 31)
+	type held struct {
+		s     *Sample
+		label uint8
+	}
+	check := make(chan held, 3)
+	done := make(chan error)
+	go func() {
+		// Release in pairs, newest first, after checking nothing changed.
+		var pending []held
+		flush := func() error {
+			for i := len(pending) - 1; i >= 0; i-- {
+				h := pending[i]
+				e := set.Entries[h.s.Index]
+				if h.s.Name != e.Name || h.s.Label.Pix[0] != h.label {
+					return fmt.Errorf("retained sample %d changed: %s label %d, want %s label %d",
+						h.s.Index, h.s.Name, h.s.Label.Pix[0], e.Name, h.label)
+				}
+				h.s.Release()
+			}
+			pending = pending[:0]
+			return nil
+		}
+		for h := range check {
+			if pending = append(pending, h); len(pending) == 2 {
+				if err := flush(); err != nil {
+					done <- err
+					for h := range check {
+						h.s.Release()
+					}
+					return
+				}
+			}
+		}
+		done <- flush()
+	}()
+	n := 0
+	for s, err := range set.Samples(context.Background(), StreamOptions{Workers: 2, InFlight: 4, Retain: true}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Index != n {
+			t.Fatalf("sample %d yielded as %d", n, s.Index)
+		}
+		n++
+		check <- held{s, s.Label.Pix[0]}
+	}
+	close(check)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if n != set.Len() {
+		t.Fatalf("%d samples of %d", n, set.Len())
+	}
+}

@@ -3,6 +3,7 @@ package validate
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -143,6 +144,35 @@ func TestPredictSameSizeIsPlainArgmax(t *testing.T) {
 	}
 	if fmt.Sprint(got) != "[1 0 2]" {
 		t.Fatalf("got %v", got)
+	}
+}
+
+// TestPredictSameSizeAcrossBlocks checks the blocked argmax on planes that
+// are not a multiple of its block, against a pixel-at-a-time argmax, with
+// values drawn from a few levels so ties are common.
+func TestPredictSameSizeAcrossBlocks(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	for _, hw := range [][2]int{{1, 1}, {3, 700}, {64, 65}, {128, 257}} {
+		h, w, c := hw[0], hw[1], 19
+		l := Logits{C: c, H: h, W: w, Data: make([]float32, c*h*w)}
+		for i := range l.Data {
+			l.Data[i] = float32(rng.IntN(6)) - 2.5
+		}
+		got := make([]uint8, h*w)
+		if err := Predict(l, h, w, got); err != nil {
+			t.Fatal(err)
+		}
+		for p := range got {
+			best := 0
+			for k := 1; k < c; k++ {
+				if l.Data[k*h*w+p] > l.Data[best*h*w+p] {
+					best = k
+				}
+			}
+			if int(got[p]) != best {
+				t.Fatalf("%dx%d pixel %d: class %d, want %d", h, w, p, got[p], best)
+			}
+		}
 	}
 }
 

@@ -26,6 +26,9 @@ type loadedModel struct {
 	InputShape []int64 // 1x3xHxW
 	Logits     []int64 // 1xCxhxw
 	Backend    string
+	// fork opens another runner of the model with the given intra-op
+	// thread count, for inference lanes; nil when the backend has none.
+	fork func(threads int) (Runner, error)
 }
 
 type ortRunner struct{ *ort.Session }
@@ -63,6 +66,13 @@ func openModel(path, backend, ortLib string, inputShapes map[string][]int64) (*l
 		return nil, err
 	}
 	lm := &loadedModel{Path: path, Runner: ortRunner{s}, Backend: "ort"}
+	lm.fork = func(threads int) (Runner, error) {
+		s, err := ort.NewSession(m, ort.Options{Threads: threads})
+		if err != nil {
+			return nil, err
+		}
+		return ortRunner{s}, nil
+	}
 	fail := func(format string, args ...any) (*loadedModel, error) {
 		s.Close()
 		return nil, fmt.Errorf("%s: "+format, append([]any{path}, args...)...)
