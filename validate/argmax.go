@@ -1,6 +1,10 @@
 package validate
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/segtrt/segtrt/validate/internal/argmax"
+)
 
 // Logits is one image's class scores, CHW float32 (batch 1).
 type Logits struct {
@@ -26,7 +30,7 @@ func Predict(l Logits, outH, outW int, dst []uint8) error {
 	}
 	plane := l.H * l.W
 	if l.H == outH && l.W == outW {
-		argmaxPlanes(l.Data, l.C, plane, dst)
+		argmax.Planes(l.Data, l.C, plane, dst)
 		return nil
 	}
 	ys := bilinearTaps(l.H, outH)
@@ -50,31 +54,6 @@ func Predict(l Logits, outH, outW int, dst []uint8) error {
 		}
 	}
 	return nil
-}
-
-// argmaxPlanes writes the argmax over c planes of n values each. It walks
-// the pixels in blocks whose running maximum fits in L1 and, per block,
-// reads each class plane as one contiguous run, so memory is streamed
-// once and no plane-sized scratch is allocated.
-func argmaxPlanes(data []float32, c, n int, dst []uint8) {
-	const block = 2048
-	var bestBuf [block]float32
-	for p0 := 0; p0 < n; p0 += block {
-		m := min(block, n-p0)
-		best, out := bestBuf[:m], dst[p0:p0+m]
-		out = out[:len(best)]
-		copy(best, data[p0:p0+m])
-		clear(out)
-		for k := 1; k < c; k++ {
-			ch := data[k*n+p0 : k*n+p0+m]
-			ch = ch[:len(best)]
-			for i, v := range ch {
-				if v > best[i] {
-					best[i], out[i] = v, uint8(k)
-				}
-			}
-		}
-	}
 }
 
 // tap is one output coordinate's two source indexes and the weight of the
