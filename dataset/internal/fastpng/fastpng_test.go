@@ -143,8 +143,13 @@ func TestAgreesWithImagePNG(t *testing.T) {
 			h := 23
 			pix := make([]byte, w*h*bpp)
 			for i := range pix {
-				// Smooth plus noise, so predictions land on all branches.
-				pix[i] = byte(i/bpp%w*3 + rng.IntN(40))
+				// Smooth plus noise, so predictions land on all branches;
+				// the lower half in flat blocks, as label maps are.
+				if y, x := i/bpp/w, i/bpp%w; y < h/2 {
+					pix[i] = byte(x*3 + rng.IntN(40))
+				} else {
+					pix[i] = byte((x/5 + y/4) % 3 * 50)
+				}
 			}
 			if colour == 6 {
 				for i := 3; i < len(pix); i += 4 {

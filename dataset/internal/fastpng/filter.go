@@ -68,10 +68,16 @@ func average(in, out, prev []byte, bpp int) {
 func paethRow(in, out, prev []byte, bpp int) {
 	switch bpp {
 	case 1:
+		// Label maps: where the row above is flat (b == c) Paeth always
+		// picks a, and the chain is a plain add.
 		var a, c int
 		for i := range out {
 			b := int(prev[i])
-			a = int(in[i]+byte(paeth(a, b, c))) & 0xff
+			if b == c {
+				a = int(in[i]+byte(a)) & 0xff
+			} else {
+				a = int(in[i]+byte(paeth(a, b, c))) & 0xff
+			}
 			out[i], c = byte(a), b
 		}
 	case 3:
