@@ -2,6 +2,7 @@ package validate
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"sync"
@@ -38,6 +39,9 @@ func evaluate(ctx context.Context, set *dataset.Set, cand, ref *loadedModel, pre
 		return nil, err
 	}
 	defer closeLanes()
+	if err := warmLanes(ctx, lanes, cand, ref); err != nil {
+		return nil, err
+	}
 	const workers = 2
 	res := &evalResult{Cand: NewConfusionMatrix(dataset.NumClasses)}
 	if ref != nil {
@@ -179,6 +183,47 @@ func (l lane) run(ctx context.Context, s *dataset.Sample, free chan []float32, c
 		return j, fmt.Errorf("%s on %s: %w", ref.Path, s.ImagePath, err)
 	}
 	return j, nil
+}
+
+// warmLanes runs every lane twice on a blank image, all lanes at once,
+// before the pass is timed: a new ONNX Runtime session's first two runs
+// take 2-4x a steady one while it sizes its memory arena (TensorRT's
+// first run loads kernels lazily), and end_to_end_ips, like the runner's
+// FPS after its warm-up, is meant to be the steady rate of the pass.
+func warmLanes(ctx context.Context, lanes []lane, cand, ref *loadedModel) error {
+	blank := make([]float32, int(cand.InputShape[1]*cand.InputShape[2]*cand.InputShape[3]))
+	errs := make([]error, len(lanes))
+	var wg sync.WaitGroup
+	for i, l := range lanes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = l.warm(ctx, blank, cand, ref)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func (l lane) warm(ctx context.Context, blank []float32, cand, ref *loadedModel) error {
+	for _, m := range []struct {
+		r     Runner
+		model *loadedModel
+	}{{l.cand, cand}, {l.ref, ref}} {
+		if m.model == nil {
+			continue
+		}
+		out := make([]float32, m.model.logitsLen())
+		for range 2 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := m.r.RunInto(blank, m.model.InputShape, out); err != nil {
+				return fmt.Errorf("%s: warm-up run: %w", m.model.Path, err)
+			}
+		}
+	}
+	return nil
 }
 
 // maxLanes is how many images run through inference at once when the
