@@ -50,9 +50,9 @@ func CheckSplit(ctx context.Context, root, split string, workers int) (*SplitRep
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var buf, lbl []byte
+			var c entryChecker
 			for i := range next {
-				results[i], buf, lbl = checkEntry(l, l.Entries[i], buf, lbl)
+				results[i] = c.check(l, l.Entries[i])
 			}
 		}()
 	}
@@ -89,29 +89,34 @@ type entryCheck struct {
 	counts   [256]int64 // label pixels per trainId
 }
 
-func checkEntry(l *Layout, e Entry, buf, lbl []byte) (entryCheck, []byte, []byte) {
+// entryChecker holds one worker's reusable buffers.
+type entryChecker struct {
+	file, label []byte
+	png         pngDecoder
+}
+
+func (c *entryChecker) check(l *Layout, e Entry) entryCheck {
 	var r entryCheck
 	imgPath, lblPath := joinRoot(l.Root, e.ImagePath), joinRoot(l.Root, e.LabelPath)
 	var bounds *[2]int
 	var err error
-	if buf, err = readFileInto(imgPath, buf); err != nil {
+	if c.file, err = readFileInto(imgPath, c.file); err != nil {
 		r.problems = append(r.problems, &FileError{Path: imgPath, Err: err})
-	} else if img, err := decodeImagePNG(buf); err != nil {
+	} else if img, err := c.png.decode(c.file); err != nil {
 		r.problems = append(r.problems, &FileError{Path: imgPath, Err: err})
 	} else {
-		b := img.Bounds()
-		bounds = &[2]int{b.Dx(), b.Dy()}
+		bounds = &[2]int{img.w, img.h}
 	}
-	if buf, err = readFileInto(lblPath, buf); err != nil {
+	if c.file, err = readFileInto(lblPath, c.file); err != nil {
 		r.problems = append(r.problems, &FileError{Path: lblPath, Err: err})
-		return r, buf, lbl
+		return r
 	}
-	m, err := decodeLabelPNG(buf, e.LabelKind, lbl)
+	m, err := c.png.decodeLabel(c.file, e.LabelKind, c.label)
 	if err != nil {
 		r.problems = append(r.problems, &FileError{Path: lblPath, Err: err})
-		return r, buf, lbl
+		return r
 	}
-	lbl = m.Pix
+	c.label = m.Pix
 	if bounds != nil && (m.Width != bounds[0] || m.Height != bounds[1]) {
 		r.problems = append(r.problems, &FileError{Path: lblPath, Err: fmt.Errorf("%w (label %dx%d, image %dx%d, as WxH)",
 			ErrSizeMismatch, m.Width, m.Height, bounds[0], bounds[1])})
@@ -119,7 +124,7 @@ func checkEntry(l *Layout, e Entry, buf, lbl []byte) (entryCheck, []byte, []byte
 	for _, v := range m.Pix {
 		r.counts[v]++
 	}
-	return r, buf, lbl
+	return r
 }
 
 // CheckOptions configures RunCheck.

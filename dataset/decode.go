@@ -196,12 +196,6 @@ func (d *pngDecoder) decodeLabel(b []byte, kind LabelKind, dst []uint8) (LabelMa
 	return m, nil
 }
 
-// decodeLabelPNG is decodeLabel with buffers of its own.
-func decodeLabelPNG(b []byte, kind LabelKind, dst []uint8) (LabelMap, error) {
-	var d pngDecoder
-	return d.decodeLabel(b, kind, dst)
-}
-
 // Lookup tables for label values: trainIds of label ids, and which bytes
 // are not valid values of each label kind.
 var trainIDIdentity, invalidID, invalidTrainID = func() (ident, badID, badTrain [256]uint8) {

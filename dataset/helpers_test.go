@@ -59,3 +59,9 @@ func addSample(t testing.TB, root, split, city, stem string, w, h int, ids ...ui
 	writeFile(t, root, "leftImg8bit/"+split+"/"+city+"/"+stem+"_leftImg8bit.png", rgbPNG(t, w, h))
 	writeFile(t, root, "gtFine/"+split+"/"+city+"/"+stem+"_gtFine_labelIds.png", grayPNG(t, w, h, ids...))
 }
+
+// decodeLabelPNG is decodeLabel with buffers of its own.
+func decodeLabelPNG(b []byte, kind LabelKind, dst []uint8) (LabelMap, error) {
+	var d pngDecoder
+	return d.decodeLabel(b, kind, dst)
+}

@@ -6,8 +6,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 
+	"github.com/segtrt/segtrt/dataset"
 	"github.com/segtrt/segtrt/dataset/synth"
 	"github.com/segtrt/segtrt/internal/testmodels"
 )
@@ -60,4 +62,51 @@ func benchEndToEnd(b *testing.B, name string) {
 	b.ReportMetric(e2e/float64(b.N), "e2e_images/s")
 	b.ReportMetric(runner/float64(b.N), "runner_images/s")
 	b.ReportMetric(e2e/runner, "e2e/runner")
+}
+
+// BenchmarkOverlapRunnerOnOneCore stands in for a runner on its own device
+// (a GPU): the runner is a 1-thread ONNX Runtime session and the pass runs
+// it on one lane, leaving the other core(s) to decoding and scoring. The
+// e2e/runner metric then shows how well the pass overlaps its stages with
+// inference, apart from the CPU-sharing bound of BenchmarkEndToEndVsRunner.
+func BenchmarkOverlapRunnerOnOneCore(b *testing.B) {
+	if runtime.NumCPU() < 2 {
+		b.Skip("needs a core besides the runner's")
+	}
+	for _, name := range []string{"sgcpnet-256x512", "spgnet-micro-256x512"} {
+		b.Run("model="+name, func(b *testing.B) {
+			path := filepath.Join(testmodels.Root(), "testdata", "models", name+".onnx")
+			set, err := dataset.Open(benchData(b, 100, 256, 512), "val")
+			if err != nil {
+				b.Fatal(err)
+			}
+			cand, err := openModel(path, "ort", "", nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			cand.Runner.Close()
+			if cand.Runner, err = cand.fork(1); err != nil {
+				b.Fatal(err)
+			}
+			defer cand.Runner.Close()
+			cand.fork = nil // one lane: the runner itself
+			pre := dataset.Preprocess{Height: int(cand.InputShape[2]), Width: int(cand.InputShape[3])}
+			var e2e, runner float64
+			for i := 0; i < b.N; i++ {
+				res, err := evaluate(context.Background(), set, cand, nil, pre, nil, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				e2e += float64(len(res.Images)) / res.Wall.Seconds()
+				samples, wall, err := timeRunner(context.Background(), cand, res.FirstInput, res.FirstInputDims, DefaultTiming)
+				if err != nil {
+					b.Fatal(err)
+				}
+				runner += float64(len(samples)) / wall.Seconds()
+			}
+			b.ReportMetric(e2e/float64(b.N), "e2e_images/s")
+			b.ReportMetric(runner/float64(b.N), "runner_images/s")
+			b.ReportMetric(e2e/runner, "e2e/runner")
+		})
+	}
 }
