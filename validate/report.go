@@ -194,8 +194,8 @@ func (r *Report) WriteTable(w io.Writer) {
 		fmt.Fprintf(w, "%-22s %10s\n", "pixel agreement", fmtPct(r.PixelAgreement))
 	}
 	fmt.Fprintf(w, "images %d (%s/%s), %s backend, input %s\n", r.Images, r.Data, r.Split, r.Backend, shapeString(r.InputShape))
-	fmt.Fprintf(w, "latency ms: mean %.2f p50 %.2f p90 %.2f p95 %.2f p99 %.2f; %.2f FPS (runner alone, %d iterations); end to end %.2f images/s\n",
-		r.LatencyMs.Mean, r.LatencyMs.P50, r.LatencyMs.P90, r.LatencyMs.P95, r.LatencyMs.P99, r.FPS, r.Timing.Iterations, r.EndToEndIPS)
+	fmt.Fprintf(w, "latency ms: mean %.2f p50 %.2f p90 %.2f p95 %.2f p99 %.2f; %.2f FPS (runner alone, %d iterations); end to end %.2f images/s%s\n",
+		r.LatencyMs.Mean, r.LatencyMs.P50, r.LatencyMs.P90, r.LatencyMs.P95, r.LatencyMs.P99, r.FPS, r.Timing.Iterations, r.EndToEndIPS, r.shareOfRunner())
 	for _, t := range r.Targets {
 		fmt.Fprintf(w, "target %s\n", t)
 	}
@@ -241,8 +241,8 @@ func (r *Report) writeMarkdown(w io.Writer) error {
 	}
 	last := rows[len(rows)-1]
 	fmt.Fprintf(w, "| **%s** | **%s** | **%s** | **%s** |\n\n", last[0], last[1], last[2], last[3])
-	fmt.Fprintf(w, "Latency (runner alone, %d iterations): mean %.2f ms, p50 %.2f, p90 %.2f, p95 %.2f, p99 %.2f ms; %.2f FPS. End to end: %.2f images/s.\n\n",
-		r.Timing.Iterations, r.LatencyMs.Mean, r.LatencyMs.P50, r.LatencyMs.P90, r.LatencyMs.P95, r.LatencyMs.P99, r.FPS, r.EndToEndIPS)
+	fmt.Fprintf(w, "Latency (runner alone, %d iterations): mean %.2f ms, p50 %.2f, p90 %.2f, p95 %.2f, p99 %.2f ms; %.2f FPS. End to end: %.2f images/s%s.\n\n",
+		r.Timing.Iterations, r.LatencyMs.Mean, r.LatencyMs.P50, r.LatencyMs.P90, r.LatencyMs.P95, r.LatencyMs.P99, r.FPS, r.EndToEndIPS, r.shareOfRunner())
 	fmt.Fprintf(w, "Device: %s, %d cores", r.Device.CPU, r.Device.Cores)
 	for _, g := range r.Device.GPUs {
 		fmt.Fprintf(w, "; GPU %s (sm %s)", g.Name, g.ComputeCapability)
@@ -302,4 +302,13 @@ func (r *Report) writeJUnit(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, "\n")
 	return err
+}
+
+// shareOfRunner is the end-to-end rate as a share of the runner's FPS, for
+// the speed lines: how much of the runner's speed the whole pass keeps.
+func (r *Report) shareOfRunner() string {
+	if r.FPS <= 0 || r.EndToEndIPS <= 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (%.2fx the runner)", r.EndToEndIPS/r.FPS)
 }
