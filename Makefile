@@ -27,7 +27,7 @@ APT_PACKAGES := $(APT_BUILD) python3-torch python3-torchvision python3-onnx pyth
 	python3-pil protobuf-compiler
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps apt-deps build-deps go-deps build test pytest lint vet fuzz bench demo generate fixtures fixtures-onnx testdata-mini clean
+.PHONY: all deps apt-deps build-deps go-deps build test pytest lint vet fuzz bench bench-e2e demo generate fixtures fixtures-onnx testdata-mini clean
 
 all: build
 
@@ -89,6 +89,15 @@ vet:
 
 bench: deps
 	SEGTRT_PYTHON=$(PYTHON) $(GO) test -run='^$$' -bench=. -benchmem ./...
+
+# validate's end-to-end rate against the runner alone (issue 5), six runs
+# summarised by benchstat: the ratio is noisy on a shared machine.
+BENCHSTAT := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+bench-e2e: deps
+	@mkdir -p out
+	$(GO) test -run='^$$' -bench='EndToEndVsRunner|OverlapRunnerOnOneCore' -benchtime=3x -count=6 ./validate \
+		> out/bench-e2e.txt || { cat out/bench-e2e.txt; exit 1; }
+	$(GO) run $(BENCHSTAT) out/bench-e2e.txt
 
 # The main job on embedded defaults: synthesize a small Cityscapes-layout
 # set if absent, calibrate the shipped SGCPNet fixture to INT8 (entropy, with
