@@ -48,13 +48,14 @@ func evaluate(ctx context.Context, set *dataset.Set, cand, ref *loadedModel, pre
 		res.Ref = NewConfusionMatrix(dataset.NumClasses)
 	}
 	// Free logits buffers bound memory: inference waits when metrics lag.
-	perImage := 1
+	// They fit either model's logits (a reference may output another size).
+	perImage, size := 1, cand.logitsLen()
 	if ref != nil {
-		perImage = 2
+		perImage, size = 2, max(size, ref.logitsLen())
 	}
 	free := make(chan []float32, perImage*(len(lanes)+workers+1))
 	for i := 0; i < cap(free); i++ {
-		free <- make([]float32, cand.logitsLen())
+		free <- make([]float32, size)
 	}
 	var (
 		errOnce  sync.Once
@@ -76,9 +77,9 @@ func evaluate(ctx context.Context, set *dataset.Set, cand, ref *loadedModel, pre
 					fail(err)
 				}
 				j.sample.Release()
-				free <- j.cand
+				free <- j.cand[:cap(j.cand)]
 				if j.ref != nil {
-					free <- j.ref
+					free <- j.ref[:cap(j.ref)]
 				}
 				if progress != nil {
 					progress()
@@ -162,25 +163,31 @@ type lane struct{ cand, ref Runner }
 func (l lane) run(ctx context.Context, s *dataset.Sample, free chan []float32, cand, ref *loadedModel) (job, error) {
 	shape := []int64{1, 3, int64(s.Shape[2]), int64(s.Shape[3])}
 	j := job{sample: s}
-	var err error
-	if j.cand, err = take(ctx, free); err != nil {
-		return j, err
+	giveBack := func() {
+		for _, b := range [][]float32{j.cand, j.ref} {
+			if b != nil {
+				free <- b[:cap(b)]
+			}
+		}
 	}
-	if err := l.cand.RunInto(s.Tensor, shape, j.cand); err != nil {
-		free <- j.cand
-		return j, fmt.Errorf("%s on %s: %w", cand.Path, s.ImagePath, err)
-	}
-	if ref == nil {
-		return j, nil
-	}
-	if j.ref, err = take(ctx, free); err != nil {
-		free <- j.cand
-		return j, err
-	}
-	if err := l.ref.RunInto(s.Tensor, shape, j.ref); err != nil {
-		free <- j.cand
-		free <- j.ref
-		return j, fmt.Errorf("%s on %s: %w", ref.Path, s.ImagePath, err)
+	for _, m := range []struct {
+		r     Runner
+		model *loadedModel
+		dst   *[]float32
+	}{{l.cand, cand, &j.cand}, {l.ref, ref, &j.ref}} {
+		if m.model == nil {
+			continue
+		}
+		buf, err := take(ctx, free)
+		if err != nil {
+			giveBack()
+			return j, err
+		}
+		*m.dst = buf[:m.model.logitsLen()]
+		if err := m.r.RunInto(s.Tensor, shape, *m.dst); err != nil {
+			giveBack()
+			return j, fmt.Errorf("%s on %s: %w", m.model.Path, s.ImagePath, err)
+		}
 	}
 	return j, nil
 }

@@ -2,11 +2,17 @@ package validate
 
 import (
 	"context"
+	"math"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"testing"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/segtrt/segtrt/dataset"
+	"github.com/segtrt/segtrt/export/onnxio"
+	"github.com/segtrt/segtrt/export/onnxpb"
 	"github.com/segtrt/segtrt/internal/testmodels"
 )
 
@@ -64,5 +70,58 @@ func TestLanesGiveOneLaneResults(t *testing.T) {
 	}
 	if total(one.Cand) == 0 {
 		t.Fatal("no pixels scored")
+	}
+}
+
+// TestReferenceWithOtherLogitsSize compares seg19 (16x32 logits) with the
+// same network upsampled inside the graph to the labels' 128x256 (an ONNX
+// Resize, bilinear with half-pixel centres). Predict upsamples the small
+// logits the same way, so the two must agree on nearly every pixel,
+// through logits buffers that fit both sizes.
+func TestReferenceWithOtherLogitsSize(t *testing.T) {
+	small := testmodels.Path("seg19-64x128.onnx")
+	m, err := onnxio.Load(small)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := m.Proto.Graph
+	out := g.Output[0]
+	inner := out.GetName() + "_quarter"
+	for _, n := range g.Node {
+		for i, o := range n.Output {
+			if o == out.GetName() {
+				n.Output[i] = inner
+			}
+		}
+	}
+	g.Initializer = append(g.Initializer, &onnxpb.TensorProto{
+		Name: proto.String("up_scales"), DataType: proto.Int32(int32(onnxpb.TensorProto_FLOAT)),
+		Dims: []int64{4}, FloatData: []float32{1, 1, 8, 8},
+	})
+	g.Node = append(g.Node, &onnxpb.NodeProto{
+		OpType: proto.String("Resize"), Name: proto.String("up"),
+		Input: []string{inner, "", "up_scales"}, Output: []string{out.GetName()},
+		Attribute: []*onnxpb.AttributeProto{{Name: proto.String("mode"), Type: onnxpb.AttributeProto_STRING.Enum(), S: []byte("linear")}},
+	})
+	dims := out.GetType().GetTensorType().GetShape().GetDim()
+	dims[2].Value = &onnxpb.TensorShapeProto_Dimension_DimValue{DimValue: 128}
+	dims[3].Value = &onnxpb.TensorShapeProto_Dimension_DimValue{DimValue: 256}
+	big := filepath.Join(t.TempDir(), "seg19-full.onnx")
+	if err := m.Save(big, onnxio.SaveOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	opts := baseOptions(t)
+	opts.Model, opts.Reference = big, small
+	opts.ReportDir = filepath.Join(t.TempDir(), "report")
+	if err := Run(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	var rep Report
+	readJSON(t, filepath.Join(opts.ReportDir, "report.json"), &rep)
+	if rep.PixelAgreement == nil || *rep.PixelAgreement < 99.9 {
+		t.Fatalf("pixel agreement %v, want >= 99.9%%", fmtPct(rep.PixelAgreement))
+	}
+	if rep.MIoUDrop == nil || math.Abs(*rep.MIoUDrop) > 0.05 {
+		t.Fatalf("mIoU drop %v, want ~0", rep.MIoUDrop)
 	}
 }
