@@ -156,13 +156,16 @@ func header(b []byte) (Image, error) {
 func (d *Decoder) finish(img Image, pix []byte) (Image, error) {
 	stride := img.Width * img.Channels
 	rawLen := img.Height * (1 + stride)
+	if len(d.stream) == 0 {
+		return Image{}, errors.New("no image data")
+	}
+	if rawLen > 1032*len(d.stream)+64 { // DEFLATE expands at most ~1032:1
+		return Image{}, fmt.Errorf("%d bytes of image data cannot hold %dx%d pixels", len(d.stream), img.Width, img.Height)
+	}
 	if cap(d.raw) < rawLen {
 		d.raw = make([]byte, rawLen)
 	}
 	raw := d.raw[:rawLen]
-	if len(d.stream) == 0 {
-		return Image{}, errors.New("no image data")
-	}
 	if r := C.inflate(unsafe.Pointer(&d.stream[0]), C.size_t(len(d.stream)), unsafe.Pointer(&raw[0]), C.size_t(rawLen)); r != 0 {
 		return Image{}, fmt.Errorf("image data does not inflate to %dx%d pixels (libdeflate result %d)", img.Width, img.Height, int(r))
 	}

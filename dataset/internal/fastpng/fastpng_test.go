@@ -9,6 +9,7 @@ import (
 	"image"
 	"image/png"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/segtrt/segtrt/dataset/internal/fastpng"
@@ -288,4 +289,29 @@ func BenchmarkDecode(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestHeaderBeyondData: a header asking for far more pixels than the data
+// could inflate to is refused before the buffers are allocated, and empty
+// image data is refused, not indexed.
+func TestHeaderBeyondData(t *testing.T) {
+	pix := make([]byte, 4*4)
+	small := encode(t, pix, 4, 4, 0, func(int) byte { return 0 })
+	huge := append([]byte(nil), small...)
+	binary.BigEndian.PutUint32(huge[16:], 8000)
+	binary.BigEndian.PutUint32(huge[20:], 8000)
+	binary.BigEndian.PutUint32(huge[29:], crc32.ChecksumIEEE(huge[12:29]))
+	var d fastpng.Decoder
+	if _, err := d.Decode(huge, nil); err == nil || !strings.Contains(err.Error(), "cannot hold") {
+		t.Fatalf("8000x8000 header on 16 pixels of data: %v", err)
+	}
+	var hdr [13]byte
+	binary.BigEndian.PutUint32(hdr[0:], 1)
+	binary.BigEndian.PutUint32(hdr[4:], 1)
+	hdr[8] = 8
+	empty := chunk(append([]byte(nil), signature...), "IHDR", hdr[:])
+	empty = chunk(chunk(empty, "IDAT", nil), "IEND", nil)
+	if _, err := d.Decode(empty, nil); err == nil {
+		t.Fatal("empty IDAT decoded")
+	}
 }
