@@ -28,60 +28,10 @@ func Predict(l Logits, outH, outW int, dst []uint8) error {
 	if l.C > 255 {
 		return fmt.Errorf("%d classes do not fit 8-bit labels", l.C)
 	}
-	plane := l.H * l.W
 	if l.H == outH && l.W == outW {
-		argmax.Planes(l.Data, l.C, plane, dst)
+		argmax.Planes(l.Data, l.C, l.H*l.W, dst)
 		return nil
 	}
-	ys := bilinearTaps(l.H, outH)
-	xs := bilinearTaps(l.W, outW)
-	for oy, ty := range ys {
-		r0, r1 := ty.i0*l.W, ty.i1*l.W
-		for ox, tx := range xs {
-			w00 := (1 - ty.f) * (1 - tx.f)
-			w01 := (1 - ty.f) * tx.f
-			w10 := ty.f * (1 - tx.f)
-			w11 := ty.f * tx.f
-			best, bestV := 0, float32(0)
-			for c := 0; c < l.C; c++ {
-				ch := l.Data[c*plane:]
-				v := w00*ch[r0+tx.i0] + w01*ch[r0+tx.i1] + w10*ch[r1+tx.i0] + w11*ch[r1+tx.i1]
-				if c == 0 || v > bestV {
-					best, bestV = c, v
-				}
-			}
-			dst[oy*outW+ox] = uint8(best)
-		}
-	}
+	argmax.Resized(l.Data, l.C, l.H, l.W, outH, outW, dst)
 	return nil
-}
-
-// tap is one output coordinate's two source indexes and the weight of the
-// second.
-type tap struct {
-	i0, i1 int
-	f      float32
-}
-
-// bilinearTaps maps out output coordinates onto in input ones with
-// half-pixel centres: src = (dst + 0.5) * in/out - 0.5, clamped at 0.
-func bilinearTaps(in, out int) []tap {
-	taps := make([]tap, out)
-	scale := float32(in) / float32(out)
-	for o := range taps {
-		src := (float32(o)+0.5)*scale - 0.5
-		if src < 0 {
-			src = 0
-		}
-		i0 := int(src)
-		if i0 > in-1 {
-			i0 = in - 1
-		}
-		i1 := i0 + 1
-		if i1 > in-1 {
-			i1 = in - 1
-		}
-		taps[o] = tap{i0, i1, src - float32(i0)}
-	}
-	return taps
 }

@@ -113,25 +113,6 @@ func TestPredictMatchesTorch(t *testing.T) {
 	}
 }
 
-func TestBilinearTapsMatchTorchValues(t *testing.T) {
-	// torch: interpolated channel 2, rows 0-1, cols 0-2 at 7x9.
-	want := []float64{0.715501, 0.658043, 0.504821, 0.619323, 0.561825, 0.408498}
-	l := logitsFormula(5, 3, 4)
-	ys, xs := bilinearTaps(3, 7), bilinearTaps(4, 9)
-	ch := l.Data[2*12:]
-	k := 0
-	for oy := 0; oy < 2; oy++ {
-		for ox := 0; ox < 3; ox++ {
-			ty, tx := ys[oy], xs[ox]
-			v := (1-ty.f)*((1-tx.f)*ch[ty.i0*4+tx.i0]+tx.f*ch[ty.i0*4+tx.i1]) + ty.f*((1-tx.f)*ch[ty.i1*4+tx.i0]+tx.f*ch[ty.i1*4+tx.i1])
-			if math.Abs(float64(v)-want[k]) > 2e-6 {
-				t.Errorf("(%d,%d): %v, torch %v", oy, ox, v, want[k])
-			}
-			k++
-		}
-	}
-}
-
 func TestPredictSameSizeIsPlainArgmax(t *testing.T) {
 	l := Logits{C: 3, H: 1, W: 3, Data: []float32{
 		1, 5, 2, // class 0
