@@ -108,6 +108,7 @@ func Merge(ctx context.Context, opts MergeOptions) error {
 	}
 	lat := Summarize(msToDurations(ms), time.Duration(timedWall*float64(time.Second)))
 	rep.setLatency(lat, timedWall, first.Timing.WarmupS)
+	rep.Timing.Runner, rep.Timing.PassLanes = first.Timing.Runner, first.Timing.PassLanes
 	return finish(rep, targets, lat, ms, opts.ReportDir, opts.Stdout)
 }
 

@@ -17,6 +17,7 @@ type evalResult struct {
 	Agree, Pixels  uint64 // pixels where candidate and reference agree, of all label pixels
 	Images         []string
 	Wall           time.Duration // the whole pass: decode, inference, metrics
+	Lanes          int           // images inferred at once
 	FirstInput     []float32     // the first image's tensor, for the timed loop
 	FirstInputDims []int64
 }
@@ -43,7 +44,7 @@ func evaluate(ctx context.Context, set *dataset.Set, cand, ref *loadedModel, pre
 		return nil, err
 	}
 	const workers = 2
-	res := &evalResult{Cand: NewConfusionMatrix(dataset.NumClasses)}
+	res := &evalResult{Cand: NewConfusionMatrix(dataset.NumClasses), Lanes: len(lanes)}
 	if ref != nil {
 		res.Ref = NewConfusionMatrix(dataset.NumClasses)
 	}

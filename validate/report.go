@@ -61,6 +61,10 @@ type TimingFacts struct {
 	MinMs      float64 `json:"min_ms"`
 	MaxMs      float64 `json:"max_ms"`
 	CV         float64 `json:"cv"`
+	// Runner says how the timed runner was set up (threads, spinning), and
+	// PassLanes how many images the end-to-end pass inferred at once.
+	Runner    string `json:"runner,omitempty"`
+	PassLanes int    `json:"pass_lanes,omitempty"`
 }
 
 // ShardData is what `validate merge` needs from each shard beyond the

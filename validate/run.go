@@ -174,6 +174,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	lat := Summarize(samples, timedWall)
 	rep.setLatency(lat, timedWall.Seconds(), opts.Timing.Warmup.Seconds())
+	rep.Timing.Runner, rep.Timing.PassLanes = cand.Setup, res.Lanes
 	ms := make([]float64, len(samples))
 	for i, s := range samples {
 		ms[i] = float64(s) / float64(time.Millisecond)

@@ -3,6 +3,7 @@ package validate
 import (
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/segtrt/segtrt/dataset"
@@ -26,6 +27,8 @@ type loadedModel struct {
 	InputShape []int64 // 1x3xHxW
 	Logits     []int64 // 1xCxhxw
 	Backend    string
+	// Setup describes the runner for the report (threads, spinning).
+	Setup string
 	// fork opens another runner of the model with the given intra-op
 	// thread count, for inference lanes; nil when the backend has none.
 	fork func(threads int) (Runner, error)
@@ -68,7 +71,8 @@ func openModel(path, backend, ortLib string, inputShapes map[string][]int64) (*l
 	if err != nil {
 		return nil, err
 	}
-	lm := &loadedModel{Path: path, Runner: ortRunner{s}, Backend: "ort"}
+	lm := &loadedModel{Path: path, Runner: ortRunner{s}, Backend: "ort",
+		Setup: fmt.Sprintf("ONNX Runtime, %d intra-op threads, spinning", runtime.NumCPU())}
 	lm.fork = func(threads int) (Runner, error) {
 		s, err := ort.NewSession(m, ort.Options{Threads: threads})
 		if err != nil {
@@ -127,7 +131,7 @@ func openEngine(path string, inputShapes map[string][]int64) (*loadedModel, erro
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	lm := &loadedModel{Path: path, Runner: r, InputShape: in, Backend: "trt"}
+	lm := &loadedModel{Path: path, Runner: r, InputShape: in, Backend: "trt", Setup: "TensorRT engine"}
 	if lm.Logits, err = r.OutputShape(in); err != nil {
 		r.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
