@@ -117,9 +117,10 @@ func (c *entryChecker) check(l *Layout, e Entry) entryCheck {
 		return r
 	}
 	c.label = m.Pix
-	if bounds != nil && (m.Width != bounds[0] || m.Height != bounds[1]) {
-		r.problems = append(r.problems, &FileError{Path: lblPath, Err: fmt.Errorf("%w (label %dx%d, image %dx%d, as WxH)",
-			ErrSizeMismatch, m.Width, m.Height, bounds[0], bounds[1])})
+	if bounds != nil {
+		if err := sizeCheck(lblPath, m, bounds[0], bounds[1]); err != nil {
+			r.problems = append(r.problems, err)
+		}
 	}
 	for _, v := range m.Pix {
 		r.counts[v]++

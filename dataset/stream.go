@@ -3,7 +3,6 @@ package dataset
 import (
 	"context"
 	"fmt"
-	"image"
 	"iter"
 	"runtime"
 	"sync"
@@ -192,7 +191,6 @@ func (w *decodeWorker) decode(s *Set, p Preprocess, out *Sample) error {
 		return &FileError{Path: imgPath, Err: err}
 	}
 	out.Tensor = p.apply(out.Tensor, img)
-	b := image.Rect(0, 0, img.w, img.h)
 	oh, ow := p.OutputSize(img.h, img.w)
 	out.Shape = [4]int{1, 3, oh, ow}
 
@@ -204,13 +202,15 @@ func (w *decodeWorker) decode(s *Set, p Preprocess, out *Sample) error {
 	if err != nil {
 		return &FileError{Path: lblPath, Err: err}
 	}
-	return sizeCheck(lblPath, out.Label, b)
+	return sizeCheck(lblPath, out.Label, img.w, img.h)
 }
 
-func sizeCheck(lblPath string, l LabelMap, b image.Rectangle) error {
-	if l.Width != b.Dx() || l.Height != b.Dy() {
+// sizeCheck says, as a *FileError on the label, when a label's size is not
+// its image's (w x h).
+func sizeCheck(lblPath string, l LabelMap, w, h int) error {
+	if l.Width != w || l.Height != h {
 		return &FileError{Path: lblPath, Err: fmt.Errorf("%w (label %dx%d, image %dx%d, as WxH)",
-			ErrSizeMismatch, l.Width, l.Height, b.Dx(), b.Dy())}
+			ErrSizeMismatch, l.Width, l.Height, w, h)}
 	}
 	return nil
 }
