@@ -59,6 +59,12 @@ func benchEndToEnd(b *testing.B, name string) {
 		e2e += rep.EndToEndIPS
 		runner += rep.FPS
 	}
+	reportRates(b, e2e, runner)
+}
+
+// reportRates reports the mean end-to-end and runner rates over b.N runs
+// (e2e and runner are their sums) and their ratio.
+func reportRates(b *testing.B, e2e, runner float64) {
 	b.ReportMetric(e2e/float64(b.N), "e2e_images/s")
 	b.ReportMetric(runner/float64(b.N), "runner_images/s")
 	b.ReportMetric(e2e/runner, "e2e/runner")
@@ -104,9 +110,7 @@ func BenchmarkOverlapRunnerOnOneCore(b *testing.B) {
 				}
 				runner += float64(len(samples)) / wall.Seconds()
 			}
-			b.ReportMetric(e2e/float64(b.N), "e2e_images/s")
-			b.ReportMetric(runner/float64(b.N), "runner_images/s")
-			b.ReportMetric(e2e/runner, "e2e/runner")
+			reportRates(b, e2e, runner)
 		})
 	}
 }

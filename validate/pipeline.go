@@ -78,10 +78,7 @@ func evaluate(ctx context.Context, set *dataset.Set, cand, ref *loadedModel, pre
 					fail(err)
 				}
 				j.sample.Release()
-				free <- j.cand[:cap(j.cand)]
-				if j.ref != nil {
-					free <- j.ref[:cap(j.ref)]
-				}
+				putBack(free, j.cand, j.ref)
 				if progress != nil {
 					progress()
 				}
@@ -129,7 +126,7 @@ func evaluate(ctx context.Context, set *dataset.Set, cand, ref *loadedModel, pre
 			}
 			if res.FirstInput == nil {
 				res.FirstInput = append([]float32(nil), s.Tensor...)
-				res.FirstInputDims = []int64{1, 3, int64(s.Shape[2]), int64(s.Shape[3])}
+				res.FirstInputDims = inputDims(s)
 			}
 			res.Images = append(res.Images, s.Name)
 			select {
@@ -160,37 +157,53 @@ func evaluate(ctx context.Context, set *dataset.Set, cand, ref *loadedModel, pre
 // lane is one inference stream with runners of its own.
 type lane struct{ cand, ref Runner }
 
+// laneModel is one of a lane's runners with the model it runs.
+type laneModel struct {
+	r Runner
+	m *loadedModel
+}
+
+// models lists the lane's runners in order, candidate first; the
+// reference only when there is one.
+func (l lane) models(cand, ref *loadedModel) []laneModel {
+	if ref == nil {
+		return []laneModel{{l.cand, cand}}
+	}
+	return []laneModel{{l.cand, cand}, {l.ref, ref}}
+}
+
 // run infers one sample with the lane's runners into buffers from free.
 func (l lane) run(ctx context.Context, s *dataset.Sample, free chan []float32, cand, ref *loadedModel) (job, error) {
-	shape := []int64{1, 3, int64(s.Shape[2]), int64(s.Shape[3])}
-	j := job{sample: s}
-	giveBack := func() {
-		for _, b := range [][]float32{j.cand, j.ref} {
-			if b != nil {
-				free <- b[:cap(b)]
-			}
-		}
-	}
-	for _, m := range []struct {
-		r     Runner
-		model *loadedModel
-		dst   *[]float32
-	}{{l.cand, cand, &j.cand}, {l.ref, ref, &j.ref}} {
-		if m.model == nil {
-			continue
-		}
+	shape := inputDims(s)
+	var out [2][]float32
+	for i, lm := range l.models(cand, ref) {
 		buf, err := take(ctx, free)
 		if err != nil {
-			giveBack()
-			return j, err
+			putBack(free, out[:]...)
+			return job{}, err
 		}
-		*m.dst = buf[:m.model.logitsLen()]
-		if err := m.r.RunInto(s.Tensor, shape, *m.dst); err != nil {
-			giveBack()
-			return j, fmt.Errorf("%s on %s: %w", m.model.Path, s.ImagePath, err)
+		out[i] = buf[:lm.m.logitsLen()]
+		if err := lm.r.RunInto(s.Tensor, shape, out[i]); err != nil {
+			putBack(free, out[:]...)
+			return job{}, fmt.Errorf("%s on %s: %w", lm.m.Path, s.ImagePath, err)
 		}
 	}
-	return j, nil
+	return job{sample: s, cand: out[0], ref: out[1]}, nil
+}
+
+// inputDims is a sample's tensor shape as runners take it.
+func inputDims(s *dataset.Sample) []int64 {
+	return []int64{1, 3, int64(s.Shape[2]), int64(s.Shape[3])}
+}
+
+// putBack returns logits buffers (nil ones skipped) to the pool at their
+// full size; a model may have used a shorter prefix.
+func putBack(free chan []float32, bufs ...[]float32) {
+	for _, b := range bufs {
+		if b != nil {
+			free <- b[:cap(b)]
+		}
+	}
 }
 
 // warmLanes runs every lane twice on a blank image, all lanes at once,
@@ -214,20 +227,14 @@ func warmLanes(ctx context.Context, lanes []lane, cand, ref *loadedModel) error 
 }
 
 func (l lane) warm(ctx context.Context, blank []float32, cand, ref *loadedModel) error {
-	for _, m := range []struct {
-		r     Runner
-		model *loadedModel
-	}{{l.cand, cand}, {l.ref, ref}} {
-		if m.model == nil {
-			continue
-		}
-		out := make([]float32, m.model.logitsLen())
+	for _, lm := range l.models(cand, ref) {
+		out := make([]float32, lm.m.logitsLen())
 		for range 2 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			if err := m.r.RunInto(blank, m.model.InputShape, out); err != nil {
-				return fmt.Errorf("%s: warm-up run: %w", m.model.Path, err)
+			if err := lm.r.RunInto(blank, lm.m.InputShape, out); err != nil {
+				return fmt.Errorf("%s: warm-up run: %w", lm.m.Path, err)
 			}
 		}
 	}

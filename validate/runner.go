@@ -67,12 +67,13 @@ func openModel(path, backend, ortLib string, inputShapes map[string][]int64) (*l
 	// This session times the runner alone, so its idle threads may spin
 	// (ONNX Runtime's default; 5-25% faster here than blocking): the pass
 	// runs on lanes of its own.
-	s, err := ort.NewSession(m, ort.Options{Spin: true})
+	timed := ort.Options{Threads: runtime.NumCPU(), Spin: true}
+	s, err := ort.NewSession(m, timed)
 	if err != nil {
 		return nil, err
 	}
 	lm := &loadedModel{Path: path, Runner: ortRunner{s}, Backend: "ort",
-		Setup: fmt.Sprintf("ONNX Runtime, %d intra-op threads, spinning", runtime.NumCPU())}
+		Setup: fmt.Sprintf("ONNX Runtime, %d intra-op threads, spinning", timed.Threads)}
 	lm.fork = func(threads int) (Runner, error) {
 		s, err := ort.NewSession(m, ort.Options{Threads: threads})
 		if err != nil {
