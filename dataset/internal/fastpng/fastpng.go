@@ -95,13 +95,11 @@ func (d *Decoder) Decode(png []byte, pix []byte) (Image, error) {
 			if img, err = header(data); err != nil {
 				return Image{}, err
 			}
-		case "PLTE", "tRNS":
-			// A palette on a truecolour image is a suggestion only; a tRNS
-			// chunk asks for alpha that image/png would honour: leave it
-			// to image/png.
-			if string(typ) == "tRNS" {
-				return Image{}, ErrUnsupported
-			}
+		case "PLTE":
+			// On a truecolour image a palette is a suggestion only.
+		case "tRNS":
+			// Transparency that image/png would turn into alpha: its job.
+			return Image{}, ErrUnsupported
 		case "IDAT":
 			if !seenHdr {
 				return Image{}, errors.New("IDAT before IHDR")
