@@ -139,12 +139,13 @@ func sortedWeights(p *Plan) []string {
 	return names
 }
 
-// scaleOf is amax/127 in float32; a zero range gets the smallest normal
-// scale so that QuantizeLinear never divides by zero.
+// scaleOf is amax/127 in float32; a zero or subnormal scale (an all-zero
+// weight channel) becomes the smallest normal one, so that no consumer
+// ever divides by zero or meets a scale TensorRT refuses.
 func scaleOf(amax float64) float32 {
 	s := float32(amax / 127)
-	if s == 0 {
-		s = math.SmallestNonzeroFloat32 * (1 << 23)
+	if !(s >= 0x1p-126) {
+		s = 0x1p-126
 	}
 	return s
 }
