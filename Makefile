@@ -24,10 +24,10 @@ ORT_LIB := $(ORT_DIR)/libonnxruntime.so.1
 # decoding), then what the tests, fixtures and demo use besides.
 APT_BUILD := g++ libdeflate-dev
 APT_PACKAGES := $(APT_BUILD) python3-torch python3-torchvision python3-onnx python3-numpy \
-	python3-pil protobuf-compiler
+	python3-scipy python3-pil protobuf-compiler
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps apt-deps build-deps go-deps build test pytest lint vet fuzz bench bench-e2e demo generate fixtures fixtures-onnx testdata-mini clean
+.PHONY: all deps apt-deps build-deps go-deps build test pytest lint vet fuzz bench bench-e2e bench-calib int8-table demo generate fixtures fixtures-onnx testdata-mini clean
 
 all: build
 
@@ -71,8 +71,9 @@ test: deps lint
 
 # The PyTorch side (export/torch). A missing torch fails here, loudly.
 pytest:
-	$(PYTHON) -c "import torch, torchvision, onnx" || { echo "python3-torch, python3-torchvision and python3-onnx are needed: run make deps"; exit 1; }
+	$(PYTHON) -c "import torch, torchvision, onnx, scipy" || { echo "python3-torch, python3-torchvision, python3-onnx and python3-scipy are needed: run make deps"; exit 1; }
 	$(PYTHON) -m unittest discover -s export/torch -t .
+	$(PYTHON) calib/testdata/amax_oracle.py
 
 # A few seconds of each fuzz target: the loaders must never panic.
 fuzz:
@@ -99,9 +100,22 @@ bench-e2e: deps
 		> out/bench-e2e.txt || { cat out/bench-e2e.txt; exit 1; }
 	$(GO) run $(BENCHSTAT) out/bench-e2e.txt
 
+# calibrate's wall time per image against the model's own inference
+# (validate's runner), both in every run; six runs summarised by benchstat.
+bench-calib: deps
+	@mkdir -p out
+	SEGTRT_PYTHON=$(PYTHON) $(GO) test -run='^$$' -bench='CalibrateVsRunner' -benchtime=1x -count=6 -timeout 60m ./calib \
+		> out/bench-calib.txt || { cat out/bench-calib.txt; exit 1; }
+	$(GO) run $(BENCHSTAT) out/bench-calib.txt
+
+# The README's INT8 table: every method on both fixtures and three fresh
+# synthetic splits (about half an hour on two cores).
+int8-table: deps build
+	scripts/int8-table.sh out/int8-table
+
 # The main job on embedded defaults: synthesize a small Cityscapes-layout
-# set if absent, calibrate the shipped SGCPNet fixture to INT8 (entropy, with
-# the sensitivity search keeping the layers INT8 hurts most in float; Q/DQ
+# set if absent, calibrate the shipped SGCPNet fixture to INT8 with the
+# default method (auto: every method scored on held-out train images; Q/DQ
 # ONNX and TensorRT cache), then validate INT8 against FP32 with a targets
 # file. A few minutes on two cores.
 DEMO_DIR ?= out/demo
@@ -115,7 +129,6 @@ demo: deps build
 		./$(BIN) dataset synth --out $(DEMO_DIR)/data --train $(DEMO_TRAIN) --val $(DEMO_VAL) --seed 0; \
 	fi
 	./$(BIN) calibrate --model $(DEMO_MODEL) --data $(DEMO_DIR)/data --images $(DEMO_TRAIN) \
-		--max-miou-drop 0.8 --sensitivity-images 30 \
 		--out $(DEMO_DIR)/sgcpnet.int8.onnx --cache $(DEMO_DIR)/sgcpnet.calib --report $(DEMO_DIR)/calib.json
 	./$(BIN) validate --model $(DEMO_DIR)/sgcpnet.int8.onnx --reference $(DEMO_MODEL) \
 		--data $(DEMO_DIR)/data --targets testdata/demo/targets.yaml --report $(DEMO_DIR)/report

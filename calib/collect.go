@@ -6,9 +6,11 @@ import (
 	"runtime"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/segtrt/segtrt/calib/internal/binning"
 	"github.com/segtrt/segtrt/dataset"
 	"github.com/segtrt/segtrt/export/graph"
 	"github.com/segtrt/segtrt/export/onnxio"
@@ -69,10 +71,37 @@ func withOutputs(m *onnxio.Model, names []string) *onnxio.Model {
 	return &onnxio.Model{Proto: mp, Path: m.Path}
 }
 
+// Collection tuning. A work item is one slice of one tensor of one image;
+// slices are small enough to spread a large tensor over every core and
+// large enough that an item's fixed cost (emptying and merging a counter)
+// stays small. Inference runs on up to two lanes, each an ONNX Runtime
+// session with its share of the cores: on two cores, two one-thread
+// sessions infer a third faster than one two-thread session, which waits
+// at every op's barrier. Each lane has a set of output buffers, plus one
+// more so that binning one image never stalls both lanes, as long as the
+// sets fit in buffersLimit; one set always exists.
+const (
+	itemValues   = 1 << 16
+	maxLanes     = 2
+	buffersLimit = 2 << 30 // bytes
+)
+
 // collect runs the model on every image of set and histograms each tensor
-// of names. Each tensor's histogram sees the images in set order, whatever
-// the scheduling, so the result is deterministic.
-func collect(ctx context.Context, m *onnxio.Model, input string, names []string, set *dataset.Set, pre dataset.Preprocess, progress func()) (map[string]*Histogram, error) {
+// of names, binning activations on every core while ONNX Runtime infers
+// the next images. Histograms do not depend on the order values are
+// binned in (see binning), so the result is the same for any thread count
+// or schedule.
+//
+// A NaN or infinity stops the run. The error names the first image that
+// produced one and, of its tensors, the first in graph order: where the
+// non-finite values start.
+func collect(ctx context.Context, m *onnxio.Model, g *graph.Graph, res shapes.Result, names []string, set *dataset.Set, pre dataset.Preprocess, progress func()) (map[string]*Histogram, error) {
+	input := g.Inputs[0].GetName()
+	step := map[int]int{} // node index -> position in topological order
+	for k, i := range g.Order {
+		step[i] = k
+	}
+	rank := make([]int, len(names)) // -1 for the graph input
 	// ONNX Runtime does not fill a graph input requested as an output: the
 	// input is histogrammed from the tensor fed to it instead.
 	var outputs []string
@@ -81,57 +110,259 @@ func collect(ctx context.Context, m *onnxio.Model, input string, names []string,
 			outputs = append(outputs, n)
 		}
 	}
-	s, err := ort.NewSession(withOutputs(m, outputs), ort.Options{})
-	if err != nil {
-		return nil, err
+	withAll := withOutputs(m, outputs)
+	shape := []int64{1, 3, int64(pre.Height), int64(pre.Width)}
+	hists := make([]*Histogram, len(names))
+	index := map[string]int{}
+	for i, n := range names {
+		hists[i] = NewHistogram()
+		index[n] = i
+		rank[i] = -1
+		if p, ok := g.Producer[n]; ok {
+			rank[i] = step[p]
+		}
 	}
-	defer s.Close()
-	hists := make(map[string]*Histogram, len(names))
-	for _, n := range names {
-		hists[n] = NewHistogram()
+	// The session's outputs are withAll's: out[k] is the histogram of
+	// output k, or -1 for an output that is not an activation (a model
+	// output of another type).
+	var setBytes int64
+	var out, sizes []int
+	for _, o := range withAll.Proto.Graph.Output {
+		v := res[o.GetName()]
+		if v == nil || !v.Static() {
+			return nil, fmt.Errorf("%s: output %q has no static shape", m.Path, o.GetName())
+		}
+		sizes = append(sizes, int(graph.NumElements(v.Shape)))
+		setBytes += 4 * int64(sizes[len(sizes)-1])
+		i, ok := index[o.GetName()]
+		if !ok {
+			i = -1
+		}
+		out = append(out, i)
 	}
-	workers := runtime.NumCPU()
-	for sample, err := range set.Samples(ctx, dataset.StreamOptions{Preprocess: pre}) {
+	lanes := min(maxLanes, runtime.NumCPU(), set.Len())
+	sets := min(lanes+1, max(1, int(buffersLimit/max(1, setBytes))))
+	lanes = min(lanes, sets)
+	var sessions []*ort.Session
+	defer func() {
+		for _, s := range sessions {
+			s.Close()
+		}
+	}()
+	for range lanes {
+		s, err := ort.NewSession(withAll, ort.Options{Threads: max(1, runtime.NumCPU()/lanes)})
 		if err != nil {
 			return nil, err
 		}
-		shape := []int64{1, 3, int64(sample.Shape[2]), int64(sample.Shape[3])}
-		outs, err := s.Run(sample.Tensor, shape)
-		if err != nil {
-			return nil, fmt.Errorf("%s on %s: %w", m.Path, sample.ImagePath, err)
+		sessions = append(sessions, s)
+	}
+	free := make(chan [][]float32, sets)
+	for range sets {
+		bufs := make([][]float32, len(sizes))
+		for k, n := range sizes {
+			bufs[k] = make([]float32, n)
 		}
-		outs = append(outs, ort.Output{Name: input, Shape: shape, Data: sample.Tensor})
-		// Tensors are independent: histogram them in parallel, then wait,
-		// since the session reuses the output buffers on the next run.
-		var wg sync.WaitGroup
-		errs := make([]error, len(outs))
-		next := make(chan int, len(outs))
-		for i := range outs {
-			next <- i
+		free <- bufs
+	}
+
+	b := &binner{hists: hists, locks: make([]sync.Mutex, len(hists)), names: names, rank: rank, set: set, progress: progress}
+	items := make(chan item, 4096)
+	var workers sync.WaitGroup
+	for range runtime.NumCPU() {
+		workers.Add(1)
+		go func() {
+			defer workers.Done()
+			b.work(items, free)
+		}()
+	}
+	// infer runs one sample on session s and queues its activations.
+	infer := func(s *ort.Session, sample *dataset.Sample) error {
+		if !b.wanted(sample.Index) {
+			sample.Release()
+			return nil
 		}
-		close(next)
-		for w := 0; w < workers; w++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := range next {
-					if h, ok := hists[outs[i].Name]; ok {
-						if err := h.Add(outs[i].Data); err != nil {
-							errs[i] = fmt.Errorf("tensor %q on %s: %w", outs[i].Name, sample.ImagePath, err)
-						}
-					}
-				}
-			}()
+		var bufs [][]float32
+		select {
+		case bufs = <-free:
+		case <-ctx.Done():
+			sample.Release()
+			return ctx.Err()
 		}
-		wg.Wait()
-		for _, err := range errs {
-			if err != nil {
-				return nil, err
+		if err := s.RunAllInto(sample.Tensor, shape, bufs); err != nil {
+			free <- bufs
+			sample.Release()
+			return fmt.Errorf("%s on %s: %w", m.Path, set.Path(sample.ImagePath), err)
+		}
+		img := &image{sample: sample, bufs: bufs, index: sample.Index}
+		var work []item
+		add := func(tensor int, data []float32) {
+			for len(data) > 0 {
+				n := min(len(data), itemValues)
+				work = append(work, item{img: img, tensor: tensor, data: data[:n]})
+				data = data[n:]
 			}
 		}
-		if progress != nil {
-			progress()
+		if i, ok := index[input]; ok {
+			add(i, sample.Tensor)
+		}
+		for k, i := range out {
+			if i >= 0 {
+				add(i, bufs[k])
+			}
+		}
+		if len(work) == 0 {
+			free <- bufs
+			sample.Release()
+			return nil
+		}
+		img.pending.Add(int64(len(work)))
+		for _, it := range work {
+			items <- it
+		}
+		return nil
+	}
+	samples := make(chan *dataset.Sample)
+	var lanesDone sync.WaitGroup
+	for _, s := range sessions {
+		lanesDone.Add(1)
+		go func() {
+			defer lanesDone.Done()
+			for sample := range samples {
+				if err := infer(s, sample); err != nil {
+					b.fail(sample.Index, -2, err) // before any tensor of the image
+				}
+			}
+		}()
+	}
+	err := func() error {
+		defer func() {
+			close(samples)
+			lanesDone.Wait()
+			close(items)
+			workers.Wait()
+		}()
+		for sample, err := range set.Samples(ctx, dataset.StreamOptions{Preprocess: pre, Retain: true}) {
+			if err != nil {
+				return err
+			}
+			if b.failure() != nil {
+				sample.Release()
+				return nil
+			}
+			select {
+			case samples <- sample:
+			case <-ctx.Done():
+				sample.Release()
+				return ctx.Err()
+			}
+		}
+		return nil
+	}()
+	if bad := b.failure(); bad != nil {
+		return nil, bad
+	}
+	if err != nil {
+		return nil, err
+	}
+	byName := make(map[string]*Histogram, len(names))
+	for i, n := range names {
+		byName[n] = hists[i]
+	}
+	return byName, nil
+}
+
+// image is one calibration image in flight: its sample and the buffers
+// holding its activations, until the last of its items is binned.
+type image struct {
+	sample  *dataset.Sample
+	index   int // in the set
+	bufs    [][]float32
+	pending atomic.Int64
+}
+
+type item struct {
+	img    *image
+	tensor int
+	data   []float32
+}
+
+// binner bins work items into the shared histograms. Each worker fills a
+// counter of its own per item and merges it under the tensor's lock.
+type binner struct {
+	hists    []*Histogram
+	locks    []sync.Mutex
+	names    []string
+	rank     []int // tensor's position in graph order
+	set      *dataset.Set
+	progress func()
+
+	mu sync.Mutex // guards bad and progress calls
+	// bad is the first non-finite value found, by image, then graph order.
+	// Once one is found, images after it are skipped, but images up to it
+	// are still checked so that the choice does not depend on scheduling.
+	bad *badValue
+}
+
+type badValue struct {
+	image, rank int
+	err         error
+}
+
+func (b *binner) work(items <-chan item, free chan<- [][]float32) {
+	c := binning.NewCounter()
+	for it := range items {
+		if b.wanted(it.img.index) {
+			b.bin(c, it)
+		}
+		if it.img.pending.Add(-1) == 0 {
+			free <- it.img.bufs
+			it.img.sample.Release()
+			b.mu.Lock()
+			if b.progress != nil && b.bad == nil {
+				b.progress()
+			}
+			b.mu.Unlock()
 		}
 	}
-	return hists, nil
+}
+
+func (b *binner) bin(c *binning.Counter, it item) {
+	h, lock := b.hists[it.tensor], &b.locks[it.tensor]
+	lock.Lock()
+	exp := h.Exp
+	lock.Unlock()
+	c.Reset(exp)
+	if bad := c.Add(it.data); bad >= 0 {
+		b.fail(it.img.index, b.rank[it.tensor], fmt.Errorf("tensor %q: %v in the activations of %s: the model produces non-finite values",
+			b.names[it.tensor], it.data[bad], b.set.Path(it.img.sample.ImagePath)))
+		return
+	}
+	lock.Lock()
+	h.Merge(c)
+	lock.Unlock()
+}
+
+// wanted says whether an image's values still matter: always, until a
+// non-finite value is found in an earlier or the same image.
+func (b *binner) wanted(image int) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.bad == nil || image <= b.bad.image
+}
+
+func (b *binner) fail(image, rank int, err error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.bad == nil || image < b.bad.image || image == b.bad.image && rank < b.bad.rank {
+		b.bad = &badValue{image: image, rank: rank, err: err}
+	}
+}
+
+func (b *binner) failure() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.bad == nil {
+		return nil
+	}
+	return b.bad.err
 }

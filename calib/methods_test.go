@@ -1,15 +1,9 @@
 package calib
 
 import (
-	"encoding/json"
 	"math"
 	"math/rand/v2"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
-
-	"github.com/segtrt/segtrt/internal/testmodels"
 )
 
 func histOf(t testing.TB, data ...[]float32) *Histogram {
@@ -28,15 +22,14 @@ func TestHistogramGrowsWithoutLosingCounts(t *testing.T) {
 	if h.Total() != 6 || h.Seen != 6 {
 		t.Fatalf("total %d seen %d", h.Total(), h.Seen)
 	}
-	// First width 2/2048; 7.9 needs two doublings: width 8/2048.
+	// 7.9 is in [4, 8): width 2^(2-10) = 1/256, so 7.9 is in the top half.
 	v := float64(float32(7.9))
-	if h.Width != 8.0/Bins || h.AbsMax != v || h.Min != -3 || h.Max != v {
-		t.Fatalf("width %v absmax %v min %v max %v", h.Width, h.AbsMax, h.Min, h.Max)
+	if h.Width != 1.0/256 || h.Exp != -8 || h.AbsMax != v || h.Min != -3 || h.Max != v {
+		t.Fatalf("width %v exp %d absmax %v min %v max %v", h.Width, h.Exp, h.AbsMax, h.Min, h.Max)
 	}
-	// Width 1/256 at the end: |x| = 0.5 in bin 128, 1 in 256, 3 in 768,
-	// 7.9 in 2022. 2 was the first batch's maximum, kept in the top bin
-	// (upper edge 2.0), which after merging is bin 511.
-	for bin, want := range map[int]uint64{0: 1, 128: 1, 256: 1, 511: 1, 768: 1, 2022: 1} {
+	// |x| = 0.5 in bin 128, 1 in 256, 2 in 512, 3 in 768, 7.9 in 2022
+	// (floor(7.9*256)), whatever width the first batch was binned at.
+	for bin, want := range map[int]uint64{0: 1, 128: 1, 256: 1, 512: 1, 768: 1, 2022: 1} {
 		if h.Counts[bin] != want {
 			t.Errorf("bin %d: %d, want %d", bin, h.Counts[bin], want)
 		}
@@ -48,24 +41,84 @@ func TestHistogramGrowsWithoutLosingCounts(t *testing.T) {
 
 func TestZerosFirst(t *testing.T) {
 	h := histOf(t, make([]float32, 10), []float32{4})
-	if h.Counts[0] != 10 || h.Counts[Bins-1] != 1 || h.Width != 4.0/Bins {
-		t.Fatalf("counts[0]=%d last=%d width=%v", h.Counts[0], h.Counts[Bins-1], h.Width)
+	// 4 is in [4, 8): width 1/256, bin 1024.
+	if h.Counts[0] != 10 || h.Counts[1024] != 1 || h.Width != 1.0/256 {
+		t.Fatalf("counts[0]=%d [1024]=%d width=%v", h.Counts[0], h.Counts[1024], h.Width)
+	}
+}
+
+// The histograms NVIDIA's reference implementation was run on, with the
+// amax it gives (bin width 0.01, edges[k] = 0.01*k).
+func referenceHistograms() []struct {
+	name                 string
+	h                    *Histogram
+	entropy, pct, mseBin float64 // amax / 0.01 for entropy and percentile; mse's bin centre / 0.01
+} {
+	mk := func(f func(k int) float64) *Histogram {
+		h := &Histogram{Counts: make([]uint64, Bins), Width: 0.01}
+		for k := range h.Counts {
+			h.Counts[k] = uint64(f(k))
+			if h.Counts[k] > 0 {
+				h.AbsMax = float64(k+1) * 0.01
+			}
+		}
+		return h
+	}
+	return []struct {
+		name                 string
+		h                    *Histogram
+		entropy, pct, mseBin float64
+	}{
+		{"relu", mk(func(k int) float64 {
+			if k == 0 {
+				return 900000
+			}
+			return math.Floor(50000 * math.Exp(-float64(k)/150))
+		}), 1600, 1321, 1354.5},
+		{"tail", mk(func(k int) float64 { return math.Floor(1e6 / math.Pow(float64(k+1), 1.5)) }), 512, 2022, 2003.5},
+		{"gate", mk(func(k int) float64 {
+			if k >= 300 && k < 900 {
+				return 1000
+			}
+			return 0
+		}), 2048, 899, 896.5},
+	}
+}
+
+// Entropy 16.00/5.12/20.48, percentile(99.99) 13.21/20.22/8.99, mse
+// 13.545/20.035/8.965: the reference's results, to the bin.
+func TestReferenceHistograms(t *testing.T) {
+	for _, c := range referenceHistograms() {
+		t.Run(c.name, func(t *testing.T) {
+			bin := func(amax float64) float64 { return math.Round(amax/0.01*2) / 2 }
+			if got := bin(EntropyAmax(c.h)); got != c.entropy {
+				t.Errorf("entropy: bin %v, want %v", got, c.entropy)
+			}
+			if got := bin(PercentileAmax(c.h, 99.99)); got != c.pct {
+				t.Errorf("percentile: bin %v, want %v", got, c.pct)
+			}
+			if got := bin(MSEAmax(c.h)); got != c.mseBin {
+				t.Errorf("mse: bin centre %v, want %v", got, c.mseBin)
+			}
+		})
 	}
 }
 
 func TestPercentileByHand(t *testing.T) {
-	// 100 values 0.5, 1.5, ... 99.5 with width 100/2048: value k+0.5
-	// falls in bin floor((k+0.5)*20.48).
+	// 100 values 0.5, 1.5, ... 99.5 and 100: 100 is in [64, 128), width
+	// 2^(6-10) = 1/16; value k+0.5 falls in bin 16k+8.
 	var d []float32
 	for k := 0; k < 100; k++ {
 		d = append(d, float32(k)+0.5)
 	}
-	d = append(d, 100) // sets the range to exactly 100
+	d = append(d, 100)
 	h := histOf(t, d)
-	// 99 of 101 values reach 98.02%: the 99th value, 98.5, is in bin 2017.
-	if got, want := PercentileAmax(h, 98), h.Edge(2017); got != want { // 2017 = floor(98.5 * 20.48)
-		t.Fatalf("p98: %v, want %v", got, want)
+	// 99 of 101 values reach 98.02%: the 99th, 98.5, is in bin 1576, whose
+	// lower edge is 98.5.
+	if got := PercentileAmax(h, 98); got != 98.5 {
+		t.Fatalf("p98: %v, want 98.5", got)
 	}
+	// p100 reaches the bin of 100, 1600, and returns its lower edge.
 	if got := PercentileAmax(h, 100); got != 100 {
 		t.Fatalf("p100: %v", got)
 	}
@@ -74,94 +127,93 @@ func TestPercentileByHand(t *testing.T) {
 	}
 }
 
-func TestMSEPrefersClippingOutliers(t *testing.T) {
-	// A million values near 1 and one at 100: covering 100 costs the bulk
-	// far more error than clipping the outlier. (Candidates start at bin
-	// 128, here 6.27, so the answer lies between that and 100.)
-	r := rand.New(rand.NewPCG(1, 2))
-	d := make([]float32, 1_000_000)
-	for i := range d {
-		d[i] = float32(r.NormFloat64() * 0.5)
-	}
-	d = append(d, 100)
-	h := histOf(t, d)
-	amax := MSEAmax(h)
-	if amax < 128*h.Width || amax > 50 {
-		t.Fatalf("mse amax %v, want a value clipping the outlier", amax)
-	}
-	// Brute force over the same candidates must agree.
+// mseBrute is the description of mse, evaluated directly in float64.
+func mseBrute(h *Histogram) float64 {
 	best, bestErr := 0.0, math.Inf(1)
-	for c := quantLevels; c < Bins; c += 1 {
-		a := (float64(c) + 0.5) * h.Width
+	for k := quantLevels; k < len(h.Counts); k++ {
+		a := (float64(k) + 0.5) * h.Width
 		var e float64
 		for j, n := range h.Counts {
 			x := (float64(j) + 0.5) * h.Width
-			q := math.Min(127, math.RoundToEven(x/(a/127))) * (a / 127)
+			q := math.Max(-128, math.Min(127, math.RoundToEven(x*127/a))) * a / 127
 			e += float64(n) * (x - q) * (x - q)
 		}
 		if e < bestErr {
 			best, bestErr = a, e
 		}
 	}
-	if best != amax {
-		t.Fatalf("mse %v, brute force %v", amax, best)
-	}
+	return best
 }
 
-// The entropy threshold must agree, within one bin, with an independent
-// numpy implementation fed the same histograms.
-func TestEntropyMatchesIndependentImplementation(t *testing.T) {
-	r := rand.New(rand.NewPCG(7, 11))
-	var hists []*Histogram
-	gen := []func() float64{
-		func() float64 { return r.NormFloat64() },
-		func() float64 { return r.ExpFloat64() },                        // Laplace-like, heavy tail
-		func() float64 { return math.Max(0, r.NormFloat64()) },          // post-ReLU
-		func() float64 { return r.NormFloat64() * r.NormFloat64() * 3 }, // very heavy tail
-		func() float64 { return float64(r.IntN(5)) },                    // sparse, few values
+func TestMSEAgreesWithDirectEvaluation(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	gens := map[string]func() float64{
+		"normal":  func() float64 { return r.NormFloat64() * 0.5 },
+		"outlier": func() float64 { return r.NormFloat64() * 0.5 },
+		"relu":    func() float64 { return math.Max(0, r.NormFloat64()) },
+		"heavy":   func() float64 { return r.NormFloat64() * r.NormFloat64() * 3 },
 	}
-	for _, g := range gen {
-		d := make([]float32, 200_000)
+	for name, g := range gens {
+		d := make([]float32, 300_000)
 		for i := range d {
 			d[i] = float32(g())
 		}
-		hists = append(hists, histOf(t, d))
-	}
-	type entry struct {
-		Counts []uint64 `json:"counts"`
-	}
-	var in []entry
-	for _, h := range hists {
-		in = append(in, entry{h.Counts})
-	}
-	path := filepath.Join(t.TempDir(), "hists.json")
-	data, _ := json.Marshal(in)
-	os.WriteFile(path, data, 0o644)
-	out, err := exec.Command(testmodels.Python(), "testdata/entropy_reference.py", path).CombinedOutput()
-	if err != nil {
-		t.Fatalf("numpy reference: %v\n%s", err, out)
-	}
-	var want []int
-	if err := json.Unmarshal(out, &want); err != nil {
-		t.Fatalf("%v: %s", err, out)
-	}
-	for k, h := range hists {
-		got := EntropyAmax(h)
-		wantAmax := h.Edge(want[k] - 1)
-		if math.Abs(got-wantAmax) > h.Width*1.0001 {
-			t.Errorf("histogram %d: amax %v (bin %d), numpy %v (bin %d)", k, got, int(math.Round(got/h.Width)), wantAmax, want[k])
+		if name == "outlier" {
+			d = append(d, 100)
+		}
+		h := histOf(t, d)
+		if got, want := MSEAmax(h), mseBrute(h); got != want {
+			t.Errorf("%s: mse %v, direct %v", name, got, want)
 		}
 	}
 }
 
-func BenchmarkEntropyAmax(b *testing.B) {
+// Counts large enough that the level sums leave 64 bits take the 128-bit
+// path, which must agree with the scaled-down histogram's answer.
+func TestMSEHugeCounts(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	d := make([]float32, 100_000)
+	for i := range d {
+		d[i] = float32(math.Abs(r.NormFloat64()))
+	}
+	h := histOf(t, d)
+	big := &Histogram{Counts: make([]uint64, Bins), Width: h.Width}
+	for k, c := range h.Counts {
+		big.Counts[k] = c << 30 // about 2^47 values in all
+	}
+	if got, want := MSEAmax(big), MSEAmax(h); got != want {
+		t.Fatalf("mse with counts * 2^30: %v, want %v", got, want)
+	}
+}
+
+func TestDegenerateHistograms(t *testing.T) {
+	zero := histOf(t, make([]float32, 100))
+	for _, m := range Methods {
+		if a := m.Amax(zero, 99.99); a != 0 {
+			t.Errorf("%s on zeros: %v, want 0 (no range)", m, a)
+		}
+	}
+	// One value: every method returns a positive range.
+	one := histOf(t, []float32{0, 0, 3})
+	for _, m := range Methods {
+		if a := m.Amax(one, 99.99); !(a > 0) {
+			t.Errorf("%s on {0, 0, 3}: %v", m, a)
+		}
+	}
+}
+
+func BenchmarkMethods(b *testing.B) {
 	r := rand.New(rand.NewPCG(1, 1))
 	d := make([]float32, 100_000)
 	for i := range d {
-		d[i] = float32(r.NormFloat64())
+		d[i] = float32(math.Max(0, r.NormFloat64()))
 	}
 	h := histOf(b, d)
-	for i := 0; i < b.N; i++ {
-		EntropyAmax(h)
+	for _, m := range Methods {
+		b.Run(string(m), func(b *testing.B) {
+			for b.Loop() {
+				m.Amax(h, 99.99)
+			}
+		})
 	}
 }

@@ -42,6 +42,9 @@ type Options struct {
 	Exclude        []string
 	FromCache      string
 	FromQDQ        string
+	// AutoImages is how many images of Split --method auto holds out to
+	// score the methods on; 0 means heldOutImages(Images).
+	AutoImages int
 	// MaxMIoUDrop > 0 turns on the sensitivity search on the first
 	// SensitivityImages images of SensitivitySplit.
 	MaxMIoUDrop       float64
@@ -55,8 +58,9 @@ type Options struct {
 	Progress          func(total int) func() // progress bar factory; nil: none
 }
 
-// Defaults of DESIGN.md.
+// Defaults.
 const (
+	DefaultMethod            = Auto
 	DefaultImages            = 500
 	DefaultPercentile        = 99.99
 	DefaultSensitivityImages = 50
@@ -71,7 +75,7 @@ func Run(ctx context.Context, o Options) error {
 		o.Images = DefaultImages
 	}
 	if o.Method == "" {
-		o.Method = string(Entropy)
+		o.Method = string(DefaultMethod)
 	}
 	if o.Percentile == 0 {
 		o.Percentile = DefaultPercentile
@@ -98,6 +102,9 @@ func Run(ctx context.Context, o Options) error {
 	}
 	if o.Percentile <= 0 || o.Percentile > 100 {
 		return usage.Errorf("--percentile %v: want a value in (0, 100]", o.Percentile)
+	}
+	if o.AutoImages < 0 {
+		return usage.Errorf("--auto-images %d: want a positive count", o.AutoImages)
 	}
 	exclude, err := compileAll(o.Exclude)
 	if err != nil {
@@ -130,9 +137,35 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	set = set.Random(o.Images, o.Seed)
 	if set.Len() == 0 {
 		return fmt.Errorf("%s: split %q has no images", o.Data, o.Split)
+	}
+	rep := &Report{Method: string(method), Percentile: o.Percentile, Tensors: []TensorReport{}, Weights: []WeightReport{}, Excluded: plan.Excluded}
+	warn := func(msg string) {
+		fmt.Fprintf(o.Stderr, "warning: %s\n", msg)
+		rep.Warnings = append(rep.Warnings, msg)
+	}
+	calibSet, scoreSet := set.Random(o.Images, o.Seed), (*dataset.Set)(nil)
+	if method == Auto {
+		held := o.AutoImages
+		if held == 0 {
+			held = heldOutImages(min(o.Images, set.Len()))
+		}
+		calibSet, scoreSet = splitForAuto(set, o.Images, held, o.AutoImages > 0, o.Seed)
+		rep.Auto = &AutoReport{Split: o.Split, Images: []string{}, TieMargin: AutoTieMargin, Scores: []MethodScore{}}
+		for _, e := range scoreSet.Entries {
+			rep.Auto.Images = append(rep.Auto.Images, e.ImagePath)
+		}
+	}
+	for _, e := range calibSet.Entries {
+		rep.Images = append(rep.Images, e.ImagePath)
+	}
+	used := calibSet
+	if scoreSet != nil { // auto's held-out images are judged by too
+		used = &dataset.Set{Root: set.Root, Split: set.Split, Entries: append(append([]dataset.Entry(nil), calibSet.Entries...), scoreSet.Entries...)}
+	}
+	if msg := overlapWarning(used, ValidationSplit); msg != "" {
+		warn(msg)
 	}
 	if _, err := ort.Init(o.ORTLib); err != nil {
 		return err
@@ -145,23 +178,43 @@ func Run(ctx context.Context, o Options) error {
 	names := activationTensors(g, res)
 	var progress func()
 	if o.Progress != nil {
-		progress = o.Progress(set.Len())
+		progress = o.Progress(calibSet.Len())
 	}
-	hists, err := collect(ctx, m, g.Inputs[0].GetName(), names, set, pre, progress)
+	hists, err := collect(ctx, m, g, res, names, calibSet, pre, progress)
 	if err != nil {
 		return err
 	}
-	amax := Scales{}
-	for _, n := range names {
-		amax[n] = method.Amax(hists[n], o.Percentile)
+	// Every method's ranges when they are reported or compared; otherwise
+	// only the one asked for.
+	methods := Methods
+	if method != Auto && o.Report == "" {
+		methods = []Method{method}
 	}
-	rep := &Report{Method: string(method), Tensors: []TensorReport{}, Weights: []WeightReport{}, Excluded: plan.Excluded}
-	for _, e := range set.Entries {
-		rep.Images = append(rep.Images, e.ImagePath)
+	all, err := computeRanges(ctx, names, hists, methods, o.Percentile)
+	if err != nil {
+		return err
 	}
+	chosen := method
+	if method == Auto {
+		if chosen, err = runAuto(ctx, o, m, g, plan, names, hists, all, scoreSet, pre, rep.Auto); err != nil {
+			return err
+		}
+		if rep.Auto.Fallback != "" {
+			warn(rep.Auto.Fallback)
+		}
+	}
+	amax, warnings := rangesFor(chosen, names, hists, all)
+	for _, w := range warnings {
+		warn(w)
+	}
+	rep.Method = string(chosen)
 	for _, n := range names {
 		h := hists[n]
 		tr := TensorReport{Name: n, Amax: amax[n], Scale: Scale(amax[n]), Min: h.Min, Max: h.Max}
+		if o.Report != "" {
+			a := all[n]
+			tr.Methods = &a
+		}
 		if o.SaveHistograms {
 			tr.Counts, tr.Edges = h.Counts, h.Edges()
 		}
@@ -177,7 +230,33 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	return writeOutputs(o, out, amax, method, trtVersion, rep)
+	return writeOutputs(o, out, amax, chosen, trtVersion, rep)
+}
+
+// runAuto scores every method on the held-out images and returns the one
+// to use, recording the scores in ar.
+func runAuto(ctx context.Context, o Options, m *onnxio.Model, g *graph.Graph, plan *qdq.Plan, names []string,
+	hists map[string]*Histogram, all map[string]MethodAmax, scoreSet *dataset.Set, pre dataset.Preprocess, ar *AutoReport) (Method, error) {
+	if scoreSet.Len() == 0 {
+		ar.Chosen = string(FallbackMethod)
+		ar.Fallback = fmt.Sprintf("auto: split %q is too small to hold images out for scoring; used %s", o.Split, FallbackMethod)
+		return FallbackMethod, nil
+	}
+	samples, err := decodeAll(ctx, scoreSet, pre)
+	if err != nil {
+		return "", err
+	}
+	chosen, scores, err := chooseMethod(ctx, m, g, plan, names, hists, all, samples)
+	if err != nil {
+		return "", err
+	}
+	ar.Scores, ar.Chosen = scores, string(chosen)
+	var parts []string
+	for _, s := range scores {
+		parts = append(parts, fmt.Sprintf("%s %.2f", s.Method, s.MIoU))
+	}
+	fmt.Fprintf(o.Stdout, "auto: %s mIoU on %d held-out %s images: %s\n", strings.Join(parts, ", "), len(samples), o.Split, chosen)
+	return chosen, nil
 }
 
 func runSensitivity(ctx context.Context, o Options, m *onnxio.Model, g *graph.Graph, res shapes.Result, plan *qdq.Plan,
@@ -216,26 +295,34 @@ func runSensitivity(ctx context.Context, o Options, m *onnxio.Model, g *graph.Gr
 // Scales maps tensor names to amax.
 type Scales = qdq.Scales
 
-// Report is calib.json (DESIGN.md).
+// Report is calib.json.
 type Report struct {
-	Method   string         `json:"method"`
-	Images   []string       `json:"images"`
-	Tensors  []TensorReport `json:"tensors"`
-	Weights  []WeightReport `json:"weights"`
-	Excluded []string       `json:"excluded,omitempty"`
+	// Method is the method whose ranges were written (auto's choice under
+	// --method auto); Percentile is the percentile method's p.
+	Method     string         `json:"method"`
+	Percentile float64        `json:"percentile,omitempty"`
+	Images     []string       `json:"images"`
+	Tensors    []TensorReport `json:"tensors"`
+	Weights    []WeightReport `json:"weights"`
+	Excluded   []string       `json:"excluded,omitempty"`
+	// Auto is present under --method auto.
+	Auto *AutoReport `json:"auto,omitempty"`
 	// Sensitivity is present when --max-miou-drop was given.
 	Sensitivity *Sensitivity `json:"sensitivity,omitempty"`
+	Warnings    []string     `json:"warnings,omitempty"`
 }
 
 // TensorReport is one activation tensor's calibration.
 type TensorReport struct {
-	Name   string    `json:"name"`
-	Amax   float64   `json:"amax"`
-	Scale  float32   `json:"scale"`
-	Min    float64   `json:"min"`
-	Max    float64   `json:"max"`
-	Counts []uint64  `json:"counts,omitempty"`
-	Edges  []float64 `json:"edges,omitempty"`
+	Name  string  `json:"name"`
+	Amax  float64 `json:"amax"`
+	Scale float32 `json:"scale"`
+	Min   float64 `json:"min"`
+	Max   float64 `json:"max"`
+	// Methods is every method's amax, to show where they disagree.
+	Methods *MethodAmax `json:"methods,omitempty"`
+	Counts  []uint64    `json:"counts,omitempty"`
+	Edges   []float64   `json:"edges,omitempty"`
 }
 
 // WeightReport is one weight's per-channel range.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/segtrt/segtrt/export/graph"
 	"github.com/segtrt/segtrt/export/onnxio"
 	"github.com/segtrt/segtrt/export/onnxpb"
 	"github.com/segtrt/segtrt/internal/testmodels"
@@ -47,13 +49,14 @@ func read(t *testing.T, path string) []byte {
 
 // Same inputs and seed give the same bytes, whatever the thread count.
 func TestDeterministic(t *testing.T) {
-	for _, method := range []string{"entropy", "percentile", "minmax", "mse"} {
+	for _, method := range []string{"auto", "entropy", "percentile", "minmax", "mse"} {
 		t.Run(method, func(t *testing.T) {
 			a, b := t.TempDir(), t.TempDir()
+			edit := func(o *Options) { o.Method = method; o.SaveHistograms = true; o.AutoImages = 1 }
 			old := runtime.GOMAXPROCS(1)
-			calibrate(t, a, func(o *Options) { o.Method = method; o.SaveHistograms = true })
+			calibrate(t, a, edit)
 			runtime.GOMAXPROCS(old)
-			calibrate(t, b, func(o *Options) { o.Method = method; o.SaveHistograms = true })
+			calibrate(t, b, edit)
 			for _, f := range []string{"q.onnx", "q.calib", "calib.json"} {
 				if !bytes.Equal(read(t, filepath.Join(a, f)), read(t, filepath.Join(b, f))) {
 					t.Errorf("%s differs between runs", f)
@@ -133,30 +136,215 @@ func TestConversionsRoundTrip(t *testing.T) {
 	}
 }
 
-// reluOnly writes a model with no op TensorRT would quantize.
-func reluOnly(t *testing.T, dir string) string {
+// tinyModel writes a 1x3x8x8 -> 1xCx8x8 model of the given nodes, which
+// read "input" and write "y", and float initializers.
+func tinyModel(t *testing.T, dir, name string, outChannels int64, nodes []*onnxpb.NodeProto, inits map[string][]float32, dims map[string][]int64) string {
 	dim := func(v int64) *onnxpb.TensorShapeProto_Dimension {
 		return &onnxpb.TensorShapeProto_Dimension{Value: &onnxpb.TensorShapeProto_Dimension_DimValue{DimValue: v}}
 	}
-	vi := func(name string) *onnxpb.ValueInfoProto {
+	vi := func(name string, c int64) *onnxpb.ValueInfoProto {
 		return &onnxpb.ValueInfoProto{Name: proto.String(name), Type: &onnxpb.TypeProto{Value: &onnxpb.TypeProto_TensorType{
-			TensorType: &onnxpb.TypeProto_Tensor{ElemType: proto.Int32(1), Shape: &onnxpb.TensorShapeProto{Dim: []*onnxpb.TensorShapeProto_Dimension{dim(1), dim(3), dim(8), dim(8)}}}}}}
+			TensorType: &onnxpb.TypeProto_Tensor{ElemType: proto.Int32(1), Shape: &onnxpb.TensorShapeProto{Dim: []*onnxpb.TensorShapeProto_Dimension{dim(1), dim(c), dim(8), dim(8)}}}}}}
+	}
+	g := &onnxpb.GraphProto{
+		Name:   proto.String(name),
+		Input:  []*onnxpb.ValueInfoProto{vi("input", 3)},
+		Output: []*onnxpb.ValueInfoProto{vi("y", outChannels)},
+		Node:   nodes,
+	}
+	for _, n := range []string{"w", "zero", "ten"} { // a stable order
+		if v, ok := inits[n]; ok {
+			g.Initializer = append(g.Initializer, &onnxpb.TensorProto{Name: proto.String(n), Dims: dims[n],
+				DataType: proto.Int32(int32(onnxpb.TensorProto_FLOAT)), FloatData: v})
+		}
 	}
 	m := &onnxio.Model{Proto: &onnxpb.ModelProto{
 		IrVersion:   proto.Int64(8),
 		OpsetImport: []*onnxpb.OperatorSetIdProto{{Version: proto.Int64(17)}},
-		Graph: &onnxpb.GraphProto{
-			Name:   proto.String("relu"),
-			Input:  []*onnxpb.ValueInfoProto{vi("input")},
-			Output: []*onnxpb.ValueInfoProto{vi("y")},
-			Node:   []*onnxpb.NodeProto{{Name: proto.String("relu"), OpType: proto.String("Relu"), Input: []string{"input"}, Output: []string{"y"}}},
-		},
+		Graph:       g,
 	}}
-	path := filepath.Join(dir, "relu.onnx")
+	path := filepath.Join(dir, name+".onnx")
 	if err := m.Save(path, onnxio.SaveOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	return path
+}
+
+func node(op string, in []string, out string) *onnxpb.NodeProto {
+	return &onnxpb.NodeProto{Name: proto.String(op + "_" + out), OpType: proto.String(op), Input: in, Output: []string{out}}
+}
+
+// reluOnly writes a model with no op TensorRT would quantize.
+func reluOnly(t *testing.T, dir string) string {
+	return tinyModel(t, dir, "relu", 3, []*onnxpb.NodeProto{node("Relu", []string{"input"}, "y")}, nil, nil)
+}
+
+// convAfter writes input -> nodes -> "x" -> 1x1 Conv (3 -> 2 channels) -> y.
+func convAfter(t *testing.T, dir, name string, nodes []*onnxpb.NodeProto, inits map[string][]float32, dims map[string][]int64) string {
+	inits["w"] = []float32{1, -1, 0.5, 0.25, 2, -0.5}
+	dims["w"] = []int64{2, 3, 1, 1}
+	return tinyModel(t, dir, name, 2, append(nodes, node("Conv", []string{"x", "w"}, "y")), inits, dims)
+}
+
+// auto scores every method on held-out images of the calibration split,
+// records the scores and every method's amax, and keeps the two image
+// sets apart.
+func TestAutoRecordsItsChoice(t *testing.T) {
+	dir := t.TempDir()
+	var stdout bytes.Buffer
+	o := calibrate(t, dir, func(o *Options) { o.Method = "auto"; o.AutoImages = 1; o.Stdout = &stdout })
+	var rep Report
+	if err := json.Unmarshal(read(t, o.Report), &rep); err != nil {
+		t.Fatal(err)
+	}
+	a := rep.Auto
+	if a == nil || len(a.Scores) != 4 || len(a.Images) != 1 || len(rep.Images) != 2 || a.Split != "train" || a.Fallback != "" {
+		t.Fatalf("auto report %+v, %d calibration images", a, len(rep.Images))
+	}
+	best := 0.0
+	for k, s := range a.Scores {
+		if s.Method != string(Methods[k]) || !(s.MIoU > 0 && s.MIoU <= 100) {
+			t.Fatalf("score %d: %+v", k, s)
+		}
+		best = max(best, s.MIoU)
+	}
+	// The choice is the first method within the margin of the best.
+	for _, s := range a.Scores {
+		if s.MIoU >= best-AutoTieMargin {
+			if a.Chosen != s.Method || rep.Method != s.Method {
+				t.Fatalf("chose %s (method %s), want %s", a.Chosen, rep.Method, s.Method)
+			}
+			break
+		}
+	}
+	for _, img := range rep.Images {
+		if img == a.Images[0] {
+			t.Fatalf("held-out image %s also calibrated on", img)
+		}
+	}
+	for _, tr := range rep.Tensors {
+		if tr.Methods == nil || tr.Amax != tr.Methods.Get(Method(rep.Method)) {
+			t.Fatalf("%s: amax %v, methods %+v", tr.Name, tr.Amax, tr.Methods)
+		}
+	}
+	if !strings.Contains(stdout.String(), "auto: entropy") {
+		t.Errorf("stdout %q names no scores", stdout.String())
+	}
+	// The chosen method run on its own, on the same two images, writes the
+	// same model and cache.
+	same := calibrate(t, t.TempDir(), func(x *Options) { x.Method = rep.Method; x.Images = 2 })
+	for _, f := range []func(Options) string{func(o Options) string { return o.Out }, func(o Options) string { return o.Cache }} {
+		if !bytes.Equal(read(t, f(o)), read(t, f(same))) {
+			t.Errorf("%s differs from %s", f(o), f(same))
+		}
+	}
+}
+
+// With a split too small to hold images out, auto uses the fallback
+// method and says so.
+func TestAutoFallsBackOnTinySplits(t *testing.T) {
+	dir := t.TempDir()
+	var stderr bytes.Buffer
+	o := calibrate(t, dir, func(o *Options) { o.Method = ""; o.Stderr = &stderr })
+	var rep Report
+	json.Unmarshal(read(t, o.Report), &rep)
+	if rep.Method != string(FallbackMethod) || rep.Auto == nil || rep.Auto.Fallback == "" || len(rep.Images) != 3 {
+		t.Fatalf("method %s, auto %+v", rep.Method, rep.Auto)
+	}
+	if !strings.Contains(stderr.String(), "too small to hold images out") {
+		t.Errorf("stderr: %q", stderr.String())
+	}
+}
+
+// Calibrating on the images validate scores on is flagged, by split name
+// and by content.
+func TestOverlapWithValidationWarns(t *testing.T) {
+	var stderr bytes.Buffer
+	o := calibrate(t, t.TempDir(), func(o *Options) { o.Split = "val"; o.Stderr = &stderr })
+	if !strings.Contains(stderr.String(), `from split "val"`) {
+		t.Fatalf("no warning for --split val: %q", stderr.String())
+	}
+	var rep Report
+	json.Unmarshal(read(t, o.Report), &rep)
+	if len(rep.Warnings) == 0 {
+		t.Fatal("calib.json records no warning")
+	}
+	// A copy of a val image among the train images.
+	data := t.TempDir()
+	if err := os.CopyFS(data, os.DirFS(miniData)); err != nil {
+		t.Fatal(err)
+	}
+	train, _ := filepath.Glob(filepath.Join(data, "leftImg8bit", "train", "*", "*.png"))
+	val, _ := filepath.Glob(filepath.Join(data, "leftImg8bit", "val", "*", "*.png"))
+	os.WriteFile(train[0], read(t, val[1]), 0o644)
+	stderr.Reset()
+	calibrate(t, t.TempDir(), func(o *Options) { o.Data = data; o.Stderr = &stderr })
+	if !strings.Contains(stderr.String(), "1 calibration images also appear") || !strings.Contains(stderr.String(), filepath.Base(val[1])) {
+		t.Fatalf("no warning naming the copied image: %q", stderr.String())
+	}
+	stderr.Reset()
+	calibrate(t, t.TempDir(), func(o *Options) { o.Stderr = &stderr })
+	if strings.Contains(stderr.String(), "appear") {
+		t.Fatalf("warning without overlap: %q", stderr.String())
+	}
+}
+
+// A tensor that is zero on every image gets a warning and a safe range:
+// no zero, subnormal or NaN scale reaches the model or the cache.
+func TestZeroTensorGetsSafeScale(t *testing.T) {
+	dir := t.TempDir()
+	model := convAfter(t, dir, "zero", []*onnxpb.NodeProto{node("Mul", []string{"input", "zero"}, "x")},
+		map[string][]float32{"zero": {0}}, map[string][]int64{"zero": {1}})
+	var stderr bytes.Buffer
+	o := calibrate(t, dir, func(o *Options) { o.Model = model; o.Method = "entropy"; o.Stderr = &stderr })
+	if !strings.Contains(stderr.String(), "zero on every calibration image") || !strings.Contains(stderr.String(), "x") {
+		t.Fatalf("no warning: %q", stderr.String())
+	}
+	cache, err := ReadCache(bytes.NewReader(read(t, o.Cache)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cache.Scales["x"]; got != Scale(zeroAmax) {
+		t.Fatalf("scale of the zero tensor: %v, want %v", got, Scale(zeroAmax))
+	}
+	for n, s := range cache.Scales {
+		if !(s >= 0x1p-126) || math.IsInf(float64(s), 0) {
+			t.Errorf("%s: scale %v", n, s)
+		}
+	}
+	m, _ := onnxio.Load(o.Out)
+	g, _ := graph.New(m.Proto.Graph)
+	for _, n := range m.Proto.Graph.Node {
+		if n.GetOpType() != "QuantizeLinear" {
+			continue
+		}
+		v, _ := graph.Float64s(g.Initializers[n.Input[1]])
+		for _, s := range v {
+			if !(float32(s) >= 0x1p-126) || math.IsInf(s, 0) {
+				t.Errorf("%s: scale %v", graph.NodeName(n), s)
+			}
+		}
+	}
+}
+
+// NaN activations stop the run with one line naming the tensor and an
+// image that produced them.
+func TestNonFiniteActivationsStopTheRun(t *testing.T) {
+	dir := t.TempDir()
+	// sqrt(input - 10) is NaN for every normalised pixel.
+	model := convAfter(t, dir, "nan", []*onnxpb.NodeProto{node("Sub", []string{"input", "ten"}, "d"), node("Sqrt", []string{"d"}, "x")},
+		map[string][]float32{"ten": {10}}, map[string][]int64{"ten": {1}})
+	o := Options{Model: model, Data: miniData, Images: 3, Out: filepath.Join(dir, "q.onnx"), Cache: filepath.Join(dir, "q.calib")}
+	err := Run(context.Background(), o)
+	if err == nil || !strings.Contains(err.Error(), `tensor "x"`) || !strings.Contains(err.Error(), "NaN") ||
+		!strings.Contains(err.Error(), "_leftImg8bit.png") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("got %v", err)
+	}
+	for _, p := range []string{o.Out, o.Cache} {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("%s written", p)
+		}
+	}
 }
 
 func TestBadInput(t *testing.T) {

@@ -41,7 +41,7 @@ func sensitivitySearch(ctx context.Context, m *onnxio.Model, g *graph.Graph, res
 	amax Scales, samples []*dataset.Sample, target float64, report func(string)) (*qdq.Plan, *Sensitivity, error) {
 	s := &Sensitivity{Images: len(samples), Target: target, Groups: []GroupDrop{}, KeptFloat: []string{}}
 	var err error
-	if s.FP32MIoU, err = miou(m, samples); err != nil {
+	if s.FP32MIoU, err = miou(m, samples, ort.Options{}); err != nil {
 		return nil, nil, err
 	}
 	plan := base
@@ -54,7 +54,7 @@ func sensitivitySearch(ctx context.Context, m *onnxio.Model, g *graph.Graph, res
 		if err != nil {
 			return 0, nil, err
 		}
-		v, err := miou(q, samples)
+		v, err := miou(q, samples, ort.Options{})
 		return v, p, err
 	}
 	if s.INT8MIoU, _, err = measure(userExcluded); err != nil {
@@ -104,9 +104,10 @@ func sensitivitySearch(ctx context.Context, m *onnxio.Model, g *graph.Graph, res
 	return plan, s, nil
 }
 
-// miou scores a model on decoded samples with Cityscapes' rule (points).
-func miou(m *onnxio.Model, samples []*dataset.Sample) (float64, error) {
-	sess, err := ort.NewSession(m, ort.Options{})
+// miou scores a model on decoded samples with Cityscapes' rule (points),
+// on a session of opts.
+func miou(m *onnxio.Model, samples []*dataset.Sample, opts ort.Options) (float64, error) {
+	sess, err := ort.NewSession(m, opts)
 	if err != nil {
 		return 0, err
 	}

@@ -64,6 +64,22 @@ func (s *Set) Random(n int, seed uint64) *Set {
 	return s.with(picked)
 }
 
+// Without keeps the images that other does not hold (by image path), in
+// this set's order.
+func (s *Set) Without(other *Set) *Set {
+	drop := map[string]bool{}
+	for _, e := range other.Entries {
+		drop[e.ImagePath] = true
+	}
+	var kept []Entry
+	for _, e := range s.Entries {
+		if !drop[e.ImagePath] {
+			kept = append(kept, e)
+		}
+	}
+	return s.with(kept)
+}
+
 // Shard keeps images k (in this set's order) with k mod n == i, 0 <= i < n.
 func (s *Set) Shard(i, n int) (*Set, error) {
 	if n < 1 || i < 0 || i >= n {

@@ -266,3 +266,24 @@ func TestSamplesRetain(t *testing.T) {
 		t.Fatalf("%d samples of %d", n, set.Len())
 	}
 }
+
+func TestWithoutIsTheComplement(t *testing.T) {
+	set := manySamples(t, 20)
+	sub := set.Random(5, 0)
+	rest := set.Without(sub)
+	if rest.Len() != 15 {
+		t.Fatalf("%d left, want 15", rest.Len())
+	}
+	seen := map[string]int{}
+	for _, e := range append(sub.Entries, rest.Entries...) {
+		seen[e.ImagePath]++
+	}
+	if len(seen) != 20 {
+		t.Fatalf("%d distinct images in the two parts, want 20", len(seen))
+	}
+	for i := 1; i < rest.Len(); i++ {
+		if rest.Entries[i-1].ImagePath >= rest.Entries[i].ImagePath {
+			t.Fatalf("not in set order at %d", i)
+		}
+	}
+}

@@ -38,6 +38,7 @@ type Session struct {
 	Outputs []string
 
 	mu      sync.Mutex
+	shapes  map[string][][]int64                      // output shapes by input shape
 	outputs map[string][]*onnxruntime.Tensor[float32] // by input shape
 }
 
@@ -76,7 +77,8 @@ func NewSession(m *onnxio.Model, opts Options) (*Session, error) {
 	if dt := g.Inputs[0].GetType().GetTensorType().GetElemType(); dt != int32(onnxpb.TensorProto_FLOAT) {
 		return nil, fmt.Errorf("%s: input %q is %s, want FLOAT", name, g.Inputs[0].GetName(), onnxpb.TensorProto_DataType(dt))
 	}
-	s := &Session{graph: g, opset: m.Opset(), Input: g.Inputs[0].GetName(), outputs: map[string][]*onnxruntime.Tensor[float32]{}}
+	s := &Session{graph: g, opset: m.Opset(), Input: g.Inputs[0].GetName(), outputs: map[string][]*onnxruntime.Tensor[float32]{},
+		shapes: map[string][][]int64{}}
 	for _, o := range g.Proto.Output {
 		if dt := o.GetType().GetTensorType().GetElemType(); dt != int32(onnxpb.TensorProto_FLOAT) {
 			return nil, fmt.Errorf("%s: output %q is %s, want FLOAT", name, o.GetName(), onnxpb.TensorProto_DataType(dt))
@@ -121,24 +123,42 @@ func NewSession(m *onnxio.Model, opts Options) (*Session, error) {
 	return s, nil
 }
 
-// outputBuffers returns reusable output tensors for an input shape, sized
-// by segtrt's shape inference.
-func (s *Session) outputBuffers(shape []int64) ([]*onnxruntime.Tensor[float32], error) {
+// outputShapes returns the output shapes for an input shape, from
+// segtrt's shape inference.
+func (s *Session) outputShapes(shape []int64) ([][]int64, error) {
 	key := shapes.FormatShape(shape)
-	if bufs, ok := s.outputs[key]; ok {
-		return bufs, nil
+	if sh, ok := s.shapes[key]; ok {
+		return sh, nil
 	}
 	res, err := shapes.Infer(s.graph, s.opset, map[string][]int64{s.Input: shape})
 	if err != nil {
 		return nil, fmt.Errorf("input shape %s: %w", key, err)
 	}
-	bufs := make([]*onnxruntime.Tensor[float32], len(s.Outputs))
+	out := make([][]int64, len(s.Outputs))
 	for i, name := range s.Outputs {
 		v := res[name]
 		if !v.Static() {
 			return nil, fmt.Errorf("output %q has no static shape at input %s", name, key)
 		}
-		bufs[i], err = onnxruntime.NewEmptyTensor[float32](onnxruntime.NewShape(v.Shape...))
+		out[i] = v.Shape
+	}
+	s.shapes[key] = out
+	return out, nil
+}
+
+// outputBuffers returns reusable output tensors for an input shape.
+func (s *Session) outputBuffers(shape []int64) ([]*onnxruntime.Tensor[float32], error) {
+	key := shapes.FormatShape(shape)
+	if bufs, ok := s.outputs[key]; ok {
+		return bufs, nil
+	}
+	sh, err := s.outputShapes(shape)
+	if err != nil {
+		return nil, err
+	}
+	bufs := make([]*onnxruntime.Tensor[float32], len(s.Outputs))
+	for i := range s.Outputs {
+		bufs[i], err = onnxruntime.NewEmptyTensor[float32](onnxruntime.NewShape(sh[i]...))
 		if err != nil {
 			return nil, err
 		}
@@ -205,14 +225,55 @@ func (s *Session) Close() error {
 func (s *Session) OutputShape(i int, inputShape []int64) ([]int64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	bufs, err := s.outputBuffers(inputShape)
+	sh, err := s.outputShapes(inputShape)
 	if err != nil {
 		return nil, err
 	}
-	if i < 0 || i >= len(bufs) {
-		return nil, fmt.Errorf("output %d of %d", i, len(bufs))
+	if i < 0 || i >= len(sh) {
+		return nil, fmt.Errorf("output %d of %d", i, len(sh))
 	}
-	return slices.Clone([]int64(bufs[i].GetShape())), nil
+	return slices.Clone(sh[i]), nil
+}
+
+// RunAllInto infers on input and writes output i into dst[i], which the
+// caller owns and sizes by OutputShape: with several sets of buffers, a
+// caller can read one run's outputs while the next runs. Neither input nor
+// dst is copied.
+func (s *Session) RunAllInto(input []float32, shape []int64, dst [][]float32) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sess == nil {
+		return fmt.Errorf("session is closed")
+	}
+	sh, err := s.outputShapes(shape)
+	if err != nil {
+		return err
+	}
+	if len(dst) != len(sh) {
+		return fmt.Errorf("%d output buffers for %d outputs", len(dst), len(sh))
+	}
+	in, err := onnxruntime.NewTensor(onnxruntime.NewShape(shape...), input)
+	if err != nil {
+		return fmt.Errorf("input %s: %w", shapes.FormatShape(shape), err)
+	}
+	defer in.Destroy()
+	outs := make([]onnxruntime.Value, len(sh))
+	for i := range sh {
+		want := onnxruntime.NewShape(sh[i]...)
+		if int64(len(dst[i])) != want.FlattenedSize() {
+			return fmt.Errorf("output buffer %d has %d values, output %q needs %d (%s)", i, len(dst[i]), s.Outputs[i], want.FlattenedSize(), want)
+		}
+		t, err := onnxruntime.NewTensor(want, dst[i])
+		if err != nil {
+			return err
+		}
+		defer t.Destroy()
+		outs[i] = t
+	}
+	if err := s.sess.Run([]onnxruntime.Value{in}, outs); err != nil {
+		return fmt.Errorf("ONNX Runtime: %v", err)
+	}
+	return nil
 }
 
 // RunInto infers on input and writes output 0 into dst, which the caller

@@ -145,3 +145,47 @@ func TestRunIntoCallerBuffer(t *testing.T) {
 		t.Fatal("short buffer accepted")
 	}
 }
+
+// RunAllInto fills every output into the caller's buffers, equal to what
+// Run returns, so that two buffer sets can alternate between runs.
+func TestRunAllIntoCallerBuffers(t *testing.T) {
+	meta := testmodels.LoadMeta(t, "plain.onnx")
+	io := torchIO(t, "plain.onnx", graph.NumElements(meta.InputShape), graph.NumElements(meta.OutputShapes[0]))
+	m, err := onnxio.Load(testmodels.Path("plain.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewSession(m, Options{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	outs, err := s.Run(io[0], meta.InputShape)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sets := make([][][]float32, 2)
+	for k := range sets {
+		sets[k] = make([][]float32, len(outs))
+		for i, o := range outs {
+			sets[k][i] = make([]float32, len(o.Data))
+		}
+		if err := s.RunAllInto(io[0], meta.InputShape, sets[k]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for k := range sets {
+		for i, o := range outs {
+			if d := maxAbsDiff(sets[k][i], o.Data); d != 0 {
+				t.Fatalf("set %d output %d differs from Run by %g", k, i, d)
+			}
+		}
+	}
+	if err := s.RunAllInto(io[0], meta.InputShape, sets[0][:0]); err == nil {
+		t.Fatal("missing buffers accepted")
+	}
+	sets[1][0] = sets[1][0][1:]
+	if err := s.RunAllInto(io[0], meta.InputShape, sets[1]); err == nil {
+		t.Fatal("short buffer accepted")
+	}
+}

@@ -14,16 +14,21 @@ func newCalibrateCmd() *cobra.Command {
 		Use:   "calibrate --model M.onnx --data DIR --out M.int8.onnx [flags]",
 		Short: "Calibrate INT8 on Cityscapes images; write Q/DQ ONNX and a TensorRT cache",
 		Long: `Runs the FP32 model on a seeded subset of a split through ONNX Runtime,
-histograms every activation, picks ranges (entropy, percentile, minmax or mse)
-and writes an explicit Q/DQ ONNX model (TensorRT 10/11, ONNX Runtime), and with
---cache the legacy TensorRT calibration cache. Same inputs and seed give
-byte-identical outputs.
+histograms every activation, picks ranges and writes an explicit Q/DQ ONNX model
+(TensorRT 10/11, ONNX Runtime), and with --cache the legacy TensorRT calibration
+cache. Same inputs and seed give byte-identical outputs.
+
+Ranges come from NVIDIA's reference algorithms: entropy (TensorRT's KL search),
+percentile, mse or minmax. The default, auto, computes all four, scores each
+one's Q/DQ model by mIoU on images held out from the calibration split (never
+the split validate scores on) and keeps the best, so that no tensor's range
+is left to the one method that happens to fail on it.
 
 Conversions without data:
   --from-cache C --model M --out Q.onnx   cache -> Q/DQ model
   --from-qdq Q.onnx --cache C             Q/DQ model -> cache`,
 		Example: `  segtrt calibrate --model sgcpnet.onnx --data cityscapes --images 500 \
-      --method entropy --out sgcpnet.int8.onnx --cache sgcpnet.calib --report calib.json
+      --out sgcpnet.int8.onnx --cache sgcpnet.calib --report calib.json
   segtrt calibrate --from-qdq sgcpnet.int8.onnx --cache sgcpnet.calib`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
@@ -46,7 +51,8 @@ Conversions without data:
 	f.StringVar(&opts.Split, "split", "train", "split to draw calibration images from")
 	f.IntVar(&opts.Images, "images", calib.DefaultImages, "calibration images (a seeded random subset)")
 	f.Uint64Var(&opts.Seed, "seed", 0, "seed of the image subset")
-	f.StringVar(&opts.Method, "method", "entropy", "entropy, percentile, minmax or mse")
+	f.StringVar(&opts.Method, "method", string(calib.DefaultMethod), "auto, entropy, percentile, mse or minmax")
+	f.IntVar(&opts.AutoImages, "auto-images", 0, "images of --split held out to score methods under auto (default: a twelfth of --images, 8 to 50)")
 	f.Float64Var(&opts.Percentile, "percentile", calib.DefaultPercentile, "percentile for --method percentile")
 	f.StringVar(&opts.Out, "out", "", "Q/DQ ONNX model to write")
 	f.StringVar(&opts.Cache, "cache", "", "TensorRT calibration cache to write")

@@ -65,24 +65,42 @@ func LoadFixture(t testing.TB, name string) Fixture {
 		}
 		return 0
 	}
-	if err := os.MkdirAll(filepath.Dir(f.Data), 0o755); err != nil {
+	render(t, f.Data, synth.Options{Train: flag("train"), Val: flag("val"), Test: flag("test"),
+		Height: flag("height"), Width: flag("width"), Seed: uint64(flag("seed"))})
+	return f
+}
+
+// SynthSet renders, once, a synthetic set into the git-ignored
+// testdata/cache/name and returns its path.
+func SynthSet(t testing.TB, name string, o synth.Options) string {
+	t.Helper()
+	dir := filepath.Join(Root(), "testdata", "cache", name)
+	if _, err := os.Stat(filepath.Join(dir, "leftImg8bit")); err != nil {
+		render(t, dir, o)
+	}
+	return dir
+}
+
+// render writes a set into dir through a temporary folder renamed into
+// place, so test packages running at once cannot see half a set.
+func render(t testing.TB, dir string, o synth.Options) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	tmp, err := os.MkdirTemp(filepath.Dir(f.Data), ".render-")
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), ".render-")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer os.RemoveAll(tmp)
 	out := filepath.Join(tmp, "set")
-	err = synth.Run(context.Background(), synth.Options{Out: out, Train: flag("train"), Val: flag("val"), Test: flag("test"),
-		Height: flag("height"), Width: flag("width"), Seed: uint64(flag("seed")), Stdout: io.Discard})
-	if err != nil {
+	o.Out, o.Stdout = out, io.Discard
+	if err := synth.Run(context.Background(), o); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Rename(out, f.Data); err != nil {
-		if _, statErr := os.Stat(filepath.Join(f.Data, "leftImg8bit")); statErr != nil {
+	if err := os.Rename(out, dir); err != nil {
+		if _, statErr := os.Stat(filepath.Join(dir, "leftImg8bit")); statErr != nil {
 			t.Fatal(err) // not a lost race: a real failure
 		}
 	}
-	return f
 }
