@@ -168,32 +168,58 @@ func (s *Session) outputBuffers(shape []int64) ([]*onnxruntime.Tensor[float32], 
 }
 
 // Run infers on one input tensor (NCHW float32, not copied) and returns
-// the outputs.
+// the outputs, which live in the session's buffers.
 func (s *Session) Run(input []float32, shape []int64) ([]Output, error) {
+	return s.run(input, shape, make([][]float32, len(s.Outputs)))
+}
+
+// run infers on input, writing output i into dst[i], or into the session's
+// own buffer where dst[i] is nil.
+func (s *Session) run(input []float32, shape []int64, dst [][]float32) ([]Output, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.sess == nil {
 		return nil, fmt.Errorf("session is closed")
 	}
-	bufs, err := s.outputBuffers(shape)
+	sh, err := s.outputShapes(shape)
 	if err != nil {
 		return nil, err
+	}
+	if len(dst) != len(sh) {
+		return nil, fmt.Errorf("%d output buffers for %d outputs", len(dst), len(sh))
 	}
 	in, err := onnxruntime.NewTensor(onnxruntime.NewShape(shape...), input)
 	if err != nil {
 		return nil, fmt.Errorf("input %s: %w", shapes.FormatShape(shape), err)
 	}
 	defer in.Destroy()
-	outs := make([]onnxruntime.Value, len(bufs))
-	for i, b := range bufs {
-		outs[i] = b
+	var own []*onnxruntime.Tensor[float32]
+	outs := make([]onnxruntime.Value, len(sh))
+	res := make([]Output, len(sh))
+	for i := range sh {
+		res[i] = Output{Name: s.Outputs[i], Shape: slices.Clone(sh[i]), Data: dst[i]}
+		if dst[i] == nil {
+			if own == nil {
+				if own, err = s.outputBuffers(shape); err != nil {
+					return nil, err
+				}
+			}
+			outs[i], res[i].Data = own[i], own[i].GetData()
+			continue
+		}
+		want := onnxruntime.NewShape(sh[i]...)
+		if int64(len(dst[i])) != want.FlattenedSize() {
+			return nil, fmt.Errorf("output buffer %d has %d values, output %q needs %d (%s)", i, len(dst[i]), s.Outputs[i], want.FlattenedSize(), want)
+		}
+		t, err := onnxruntime.NewTensor(want, dst[i])
+		if err != nil {
+			return nil, err
+		}
+		defer t.Destroy()
+		outs[i] = t
 	}
 	if err := s.sess.Run([]onnxruntime.Value{in}, outs); err != nil {
 		return nil, fmt.Errorf("ONNX Runtime: %v", err)
-	}
-	res := make([]Output, len(bufs))
-	for i, b := range bufs {
-		res[i] = Output{Name: s.Outputs[i], Shape: slices.Clone([]int64(b.GetShape())), Data: b.GetData()}
 	}
 	return res, nil
 }
@@ -240,40 +266,13 @@ func (s *Session) OutputShape(i int, inputShape []int64) ([]int64, error) {
 // caller can read one run's outputs while the next runs. Neither input nor
 // dst is copied.
 func (s *Session) RunAllInto(input []float32, shape []int64, dst [][]float32) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.sess == nil {
-		return fmt.Errorf("session is closed")
-	}
-	sh, err := s.outputShapes(shape)
-	if err != nil {
-		return err
-	}
-	if len(dst) != len(sh) {
-		return fmt.Errorf("%d output buffers for %d outputs", len(dst), len(sh))
-	}
-	in, err := onnxruntime.NewTensor(onnxruntime.NewShape(shape...), input)
-	if err != nil {
-		return fmt.Errorf("input %s: %w", shapes.FormatShape(shape), err)
-	}
-	defer in.Destroy()
-	outs := make([]onnxruntime.Value, len(sh))
-	for i := range sh {
-		want := onnxruntime.NewShape(sh[i]...)
-		if int64(len(dst[i])) != want.FlattenedSize() {
-			return fmt.Errorf("output buffer %d has %d values, output %q needs %d (%s)", i, len(dst[i]), s.Outputs[i], want.FlattenedSize(), want)
+	for i, d := range dst {
+		if d == nil {
+			return fmt.Errorf("output buffer %d is nil", i)
 		}
-		t, err := onnxruntime.NewTensor(want, dst[i])
-		if err != nil {
-			return err
-		}
-		defer t.Destroy()
-		outs[i] = t
 	}
-	if err := s.sess.Run([]onnxruntime.Value{in}, outs); err != nil {
-		return fmt.Errorf("ONNX Runtime: %v", err)
-	}
-	return nil
+	_, err := s.run(input, shape, dst)
+	return err
 }
 
 // RunInto infers on input and writes output 0 into dst, which the caller
@@ -281,36 +280,11 @@ func (s *Session) RunAllInto(input []float32, shape []int64, dst [][]float32) er
 // runs). Other outputs go to the session's own buffers. Neither input nor
 // dst is copied.
 func (s *Session) RunInto(input []float32, shape []int64, dst []float32) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.sess == nil {
-		return fmt.Errorf("session is closed")
+	if dst == nil {
+		return fmt.Errorf("output buffer is nil")
 	}
-	bufs, err := s.outputBuffers(shape)
-	if err != nil {
-		return err
-	}
-	outShape := bufs[0].GetShape()
-	if int64(len(dst)) != outShape.FlattenedSize() {
-		return fmt.Errorf("output buffer has %d values, output %q needs %d (%s)", len(dst), s.Outputs[0], outShape.FlattenedSize(), outShape)
-	}
-	in, err := onnxruntime.NewTensor(onnxruntime.NewShape(shape...), input)
-	if err != nil {
-		return fmt.Errorf("input %s: %w", shapes.FormatShape(shape), err)
-	}
-	defer in.Destroy()
-	out0, err := onnxruntime.NewTensor(outShape, dst)
-	if err != nil {
-		return err
-	}
-	defer out0.Destroy()
-	outs := make([]onnxruntime.Value, len(bufs))
-	outs[0] = out0
-	for i := 1; i < len(bufs); i++ {
-		outs[i] = bufs[i]
-	}
-	if err := s.sess.Run([]onnxruntime.Value{in}, outs); err != nil {
-		return fmt.Errorf("ONNX Runtime: %v", err)
-	}
-	return nil
+	all := make([][]float32, len(s.Outputs))
+	all[0] = dst
+	_, err := s.run(input, shape, all)
+	return err
 }

@@ -118,7 +118,8 @@ func TestFindNamesWhatItTried(t *testing.T) {
 	}
 }
 
-func TestRunIntoCallerBuffer(t *testing.T) {
+// plainSession opens plain.onnx with the input and output torch gave.
+func plainSession(t *testing.T) (*Session, testmodels.Meta, [][]float32) {
 	meta := testmodels.LoadMeta(t, "plain.onnx")
 	io := torchIO(t, "plain.onnx", graph.NumElements(meta.InputShape), graph.NumElements(meta.OutputShapes[0]))
 	m, err := onnxio.Load(testmodels.Path("plain.onnx"))
@@ -129,7 +130,12 @@ func TestRunIntoCallerBuffer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	t.Cleanup(func() { s.Close() })
+	return s, meta, io
+}
+
+func TestRunIntoCallerBuffer(t *testing.T) {
+	s, meta, io := plainSession(t)
 	shape, err := s.OutputShape(0, meta.InputShape)
 	if err != nil || graph.NumElements(shape) != 7 {
 		t.Fatalf("output shape %v %v", shape, err)
@@ -149,17 +155,7 @@ func TestRunIntoCallerBuffer(t *testing.T) {
 // RunAllInto fills every output into the caller's buffers, equal to what
 // Run returns, so that two buffer sets can alternate between runs.
 func TestRunAllIntoCallerBuffers(t *testing.T) {
-	meta := testmodels.LoadMeta(t, "plain.onnx")
-	io := torchIO(t, "plain.onnx", graph.NumElements(meta.InputShape), graph.NumElements(meta.OutputShapes[0]))
-	m, err := onnxio.Load(testmodels.Path("plain.onnx"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := NewSession(m, Options{Threads: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s, meta, io := plainSession(t)
 	outs, err := s.Run(io[0], meta.InputShape)
 	if err != nil {
 		t.Fatal(err)
