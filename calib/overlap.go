@@ -11,11 +11,13 @@ import (
 // ValidationSplit is the split validate scores on by default.
 const ValidationSplit = "val"
 
-// overlapWarning says whether images of calib also appear in the split
-// validate gates on: calibrating on the images a release is judged by
-// flatters the INT8 model. Files are compared by content, so a copy under
-// another name counts; only files of equal size are read.
-func overlapWarning(calib *dataset.Set, val string) string {
+// overlapWarning says whether images of sets (the calibration images and
+// auto's held-out ones, all of one split) also appear in the split validate
+// gates on: calibrating on the images a release is judged by flatters the
+// INT8 model. Files are compared by content, so a copy under another name
+// counts; only files of equal size are read.
+func overlapWarning(val string, sets ...*dataset.Set) string {
+	calib := sets[0]
 	if calib.Split == val {
 		return fmt.Sprintf("the calibration images come from split %q, which validate scores on by default: its mIoU will flatter the INT8 model", val)
 	}
@@ -30,8 +32,21 @@ func overlapWarning(calib *dataset.Set, val string) string {
 		}
 	}
 	var shared []string
-	for _, e := range calib.Entries {
-		p := calib.Path(e.ImagePath)
+	for _, set := range sets {
+		shared = append(shared, copiesIn(set, bySize)...)
+	}
+	if len(shared) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d calibration images also appear in split %q, which validate scores on by default: its mIoU will flatter the INT8 model (%s)",
+		len(shared), val, list(shared))
+}
+
+// copiesIn lists the images of set whose bytes equal a file of bySize.
+func copiesIn(set *dataset.Set, bySize map[int64][]string) []string {
+	var shared []string
+	for _, e := range set.Entries {
+		p := set.Path(e.ImagePath)
 		fi, err := os.Stat(p)
 		if err != nil || len(bySize[fi.Size()]) == 0 {
 			continue
@@ -47,9 +62,5 @@ func overlapWarning(calib *dataset.Set, val string) string {
 			}
 		}
 	}
-	if len(shared) == 0 {
-		return ""
-	}
-	return fmt.Sprintf("%d calibration images also appear in split %q, which validate scores on by default: its mIoU will flatter the INT8 model (%s)",
-		len(shared), val, list(shared))
+	return shared
 }

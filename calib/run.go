@@ -140,12 +140,12 @@ func Run(ctx context.Context, o Options) error {
 	if set.Len() == 0 {
 		return fmt.Errorf("%s: split %q has no images", o.Data, o.Split)
 	}
-	rep := &Report{Method: string(method), Percentile: o.Percentile, Tensors: []TensorReport{}, Weights: []WeightReport{}, Excluded: plan.Excluded}
+	rep := &Report{Percentile: o.Percentile, Tensors: []TensorReport{}, Weights: []WeightReport{}, Excluded: plan.Excluded}
 	warn := func(msg string) {
 		fmt.Fprintf(o.Stderr, "warning: %s\n", msg)
 		rep.Warnings = append(rep.Warnings, msg)
 	}
-	calibSet, scoreSet := set.Random(o.Images, o.Seed), (*dataset.Set)(nil)
+	calibSet, scoreSet := set.Random(o.Images, o.Seed), set.Without(set)
 	if method == Auto {
 		held := o.AutoImages
 		if held == 0 {
@@ -160,11 +160,7 @@ func Run(ctx context.Context, o Options) error {
 	for _, e := range calibSet.Entries {
 		rep.Images = append(rep.Images, e.ImagePath)
 	}
-	used := calibSet
-	if scoreSet != nil { // auto's held-out images are judged by too
-		used = &dataset.Set{Root: set.Root, Split: set.Split, Entries: append(append([]dataset.Entry(nil), calibSet.Entries...), scoreSet.Entries...)}
-	}
-	if msg := overlapWarning(used, ValidationSplit); msg != "" {
+	if msg := overlapWarning(ValidationSplit, calibSet, scoreSet); msg != "" {
 		warn(msg)
 	}
 	if _, err := ort.Init(o.ORTLib); err != nil {
