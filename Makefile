@@ -77,8 +77,8 @@ pytest:
 
 # A few seconds of each fuzz target: the loaders must never panic.
 fuzz:
-	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=1s ./export/onnxio
-	$(GO) test -run='^$$' -fuzz='^FuzzInspectPipeline$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=1s ./export/inspect
+	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=1s ./onnx/onnxio
+	$(GO) test -run='^$$' -fuzz='^FuzzInspectPipeline$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=1s ./inspect
 	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=1s ./dataset/internal/fastpng
 
 lint: vet
@@ -133,10 +133,10 @@ demo: deps build
 	./$(BIN) validate --model $(DEMO_DIR)/sgcpnet.int8.onnx --reference $(DEMO_MODEL) \
 		--data $(DEMO_DIR)/data --targets testdata/demo/targets.yaml --report $(DEMO_DIR)/report
 
-# Regenerate the protobuf Go code from export/onnxpb/onnx.proto.
+# Regenerate the protobuf Go code from onnx/onnxpb/onnx.proto.
 generate: apt-deps
 	GOBIN=$(CURDIR)/bin $(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
-	$(GO) generate ./export/onnxpb
+	$(GO) generate ./onnx/onnxpb
 
 # Retrain the fixture models under testdata/models (about 15 minutes on two
 # cores; same seed, same mIoU within noise). CI never retrains.

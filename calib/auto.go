@@ -9,9 +9,9 @@ import (
 	"sync"
 
 	"github.com/segtrt/segtrt/dataset"
-	"github.com/segtrt/segtrt/export/graph"
-	"github.com/segtrt/segtrt/export/onnxio"
-	"github.com/segtrt/segtrt/export/qdq"
+	"github.com/segtrt/segtrt/onnx/graph"
+	"github.com/segtrt/segtrt/onnx/onnxio"
+	"github.com/segtrt/segtrt/onnx/qdq"
 	"github.com/segtrt/segtrt/ort"
 )
 

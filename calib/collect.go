@@ -12,10 +12,10 @@ import (
 
 	"github.com/segtrt/segtrt/calib/internal/binning"
 	"github.com/segtrt/segtrt/dataset"
-	"github.com/segtrt/segtrt/export/graph"
-	"github.com/segtrt/segtrt/export/onnxio"
-	"github.com/segtrt/segtrt/export/onnxpb"
-	"github.com/segtrt/segtrt/export/shapes"
+	"github.com/segtrt/segtrt/onnx/graph"
+	"github.com/segtrt/segtrt/onnx/onnxio"
+	"github.com/segtrt/segtrt/onnx/onnxpb"
+	"github.com/segtrt/segtrt/onnx/shapes"
 	"github.com/segtrt/segtrt/ort"
 )
 

@@ -14,14 +14,14 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/segtrt/segtrt/dataset"
-	"github.com/segtrt/segtrt/export/graph"
-	"github.com/segtrt/segtrt/export/onnxio"
-	"github.com/segtrt/segtrt/export/onnxpb"
-	"github.com/segtrt/segtrt/export/qdq"
-	"github.com/segtrt/segtrt/export/shapes"
 	"github.com/segtrt/segtrt/internal/atomicfile"
 	"github.com/segtrt/segtrt/internal/fserr"
 	"github.com/segtrt/segtrt/internal/usage"
+	"github.com/segtrt/segtrt/onnx/graph"
+	"github.com/segtrt/segtrt/onnx/onnxio"
+	"github.com/segtrt/segtrt/onnx/onnxpb"
+	"github.com/segtrt/segtrt/onnx/qdq"
+	"github.com/segtrt/segtrt/onnx/shapes"
 	"github.com/segtrt/segtrt/ort"
 )
 

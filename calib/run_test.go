@@ -14,11 +14,11 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/segtrt/segtrt/export/graph"
-	"github.com/segtrt/segtrt/export/onnxio"
-	"github.com/segtrt/segtrt/export/onnxpb"
 	"github.com/segtrt/segtrt/internal/testmodels"
 	"github.com/segtrt/segtrt/internal/usage"
+	"github.com/segtrt/segtrt/onnx/graph"
+	"github.com/segtrt/segtrt/onnx/onnxio"
+	"github.com/segtrt/segtrt/onnx/onnxpb"
 )
 
 var miniData = filepath.Join(testmodels.Root(), "testdata", "cityscapes-mini")

@@ -9,11 +9,11 @@ import (
 	onnxruntime "github.com/yalue/onnxruntime_go"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/segtrt/segtrt/export/graph"
-	"github.com/segtrt/segtrt/export/onnxio"
-	"github.com/segtrt/segtrt/export/onnxpb"
-	"github.com/segtrt/segtrt/export/passes"
-	"github.com/segtrt/segtrt/export/shapes"
+	"github.com/segtrt/segtrt/onnx/graph"
+	"github.com/segtrt/segtrt/onnx/onnxio"
+	"github.com/segtrt/segtrt/onnx/onnxpb"
+	"github.com/segtrt/segtrt/onnx/passes"
+	"github.com/segtrt/segtrt/onnx/shapes"
 )
 
 // Options tune a session.

@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/segtrt/segtrt/export/graph"
-	"github.com/segtrt/segtrt/export/onnxio"
 	"github.com/segtrt/segtrt/internal/testmodels"
+	"github.com/segtrt/segtrt/onnx/graph"
+	"github.com/segtrt/segtrt/onnx/onnxio"
 )
 
 // torchIO reads the input and outputs torch computed for a fixture.

@@ -5,8 +5,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/segtrt/segtrt/export/onnxio"
 	"github.com/segtrt/segtrt/internal/testmodels"
+	"github.com/segtrt/segtrt/onnx/onnxio"
 )
 
 // Each fixture architecture, exported by export/torch with random weights,

@@ -11,9 +11,9 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/segtrt/segtrt/dataset"
-	"github.com/segtrt/segtrt/export/onnxio"
-	"github.com/segtrt/segtrt/export/onnxpb"
 	"github.com/segtrt/segtrt/internal/testmodels"
+	"github.com/segtrt/segtrt/onnx/onnxio"
+	"github.com/segtrt/segtrt/onnx/onnxpb"
 )
 
 // TestLanesGiveOneLaneResults runs a pass with two inference lanes and

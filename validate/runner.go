@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/segtrt/segtrt/dataset"
-	"github.com/segtrt/segtrt/export/onnxio"
+	"github.com/segtrt/segtrt/onnx/onnxio"
 	"github.com/segtrt/segtrt/ort"
 	"github.com/segtrt/segtrt/trt"
 )

@@ -3,11 +3,11 @@ package main
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/segtrt/segtrt/export/prepare"
+	"github.com/segtrt/segtrt/export"
 )
 
 func newExportCmd() *cobra.Command {
-	opts := prepare.Options{}
+	opts := export.Options{}
 	var shapeFlags []string
 	cmd := &cobra.Command{
 		Use:   "export --model M.onnx --out M.trt.onnx [flags]",
@@ -26,7 +26,7 @@ kernel ceil(crop / stride) at each site, resized back to the feature size.`,
 				return err
 			}
 			opts.Stdout, opts.Stderr = c.OutOrStdout(), c.ErrOrStderr()
-			return prepare.Run(c.Context(), opts)
+			return export.Run(c.Context(), opts)
 		},
 	}
 	f := cmd.Flags()

@@ -3,8 +3,8 @@ package main
 import (
 	"github.com/spf13/pflag"
 
-	"github.com/segtrt/segtrt/export/shapes"
 	"github.com/segtrt/segtrt/internal/usage"
+	"github.com/segtrt/segtrt/onnx/shapes"
 )
 
 // parseInputShapes reads repeated --input-shape NAME:1x3xHxW flags.

@@ -3,7 +3,7 @@ package main
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/segtrt/segtrt/export/inspect"
+	"github.com/segtrt/segtrt/inspect"
 )
 
 func newInspectCmd() *cobra.Command {

@@ -10,9 +10,9 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/segtrt/segtrt/export/onnxio"
-	"github.com/segtrt/segtrt/export/onnxpb"
 	_ "github.com/segtrt/segtrt/internal/testmodels" // finds the ONNX Runtime library that make deps installed
+	"github.com/segtrt/segtrt/onnx/onnxio"
+	"github.com/segtrt/segtrt/onnx/onnxpb"
 	"github.com/segtrt/segtrt/ort"
 )
 

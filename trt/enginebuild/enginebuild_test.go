@@ -14,10 +14,10 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/segtrt/segtrt/export/onnxio"
-	"github.com/segtrt/segtrt/export/onnxpb"
 	"github.com/segtrt/segtrt/internal/testmodels"
 	"github.com/segtrt/segtrt/internal/usage"
+	"github.com/segtrt/segtrt/onnx/onnxio"
+	"github.com/segtrt/segtrt/onnx/onnxpb"
 	"github.com/segtrt/segtrt/trt"
 	"github.com/segtrt/segtrt/trt/enginemeta"
 )

@@ -6,12 +6,12 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/segtrt/segtrt/export/graph"
-	"github.com/segtrt/segtrt/export/onnxio"
-	"github.com/segtrt/segtrt/export/onnxpb"
-	"github.com/segtrt/segtrt/export/passes"
-	"github.com/segtrt/segtrt/export/shapes"
 	"github.com/segtrt/segtrt/internal/usage"
+	"github.com/segtrt/segtrt/onnx/graph"
+	"github.com/segtrt/segtrt/onnx/onnxio"
+	"github.com/segtrt/segtrt/onnx/onnxpb"
+	"github.com/segtrt/segtrt/onnx/passes"
+	"github.com/segtrt/segtrt/onnx/shapes"
 	"github.com/segtrt/segtrt/trt"
 )
 

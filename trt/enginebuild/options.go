@@ -12,8 +12,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/segtrt/segtrt/export/shapes"
 	"github.com/segtrt/segtrt/internal/usage"
+	"github.com/segtrt/segtrt/onnx/shapes"
 	"github.com/segtrt/segtrt/trt"
 )
 

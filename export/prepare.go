@@ -1,0 +1,165 @@
+// Package export implements `segtrt export`: it folds constants, removes
+// identities and dead nodes, fuses segtrt's plugin patterns, turns global
+// pooling into inference-time pooling for --train-crop, re-infers shapes
+// and writes the result atomically with a summary of what changed.
+package export
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/segtrt/segtrt/internal/usage"
+	"github.com/segtrt/segtrt/onnx/graph"
+	"github.com/segtrt/segtrt/onnx/onnxio"
+	"github.com/segtrt/segtrt/onnx/onnxpb"
+	"github.com/segtrt/segtrt/onnx/passes"
+	"github.com/segtrt/segtrt/onnx/shapes"
+)
+
+// Options are `segtrt export`'s inputs.
+type Options struct {
+	Model, Out     string
+	Plugins        []string // spg, avgpool
+	TrainCrop      string   // HxW
+	FP16           bool
+	InputShapes    map[string][]int64
+	Stdout, Stderr io.Writer
+}
+
+// Plugin names accepted by --plugins.
+var knownPlugins = map[string]bool{"spg": true, "avgpool": true}
+
+// ParseCrop reads HxW.
+func ParseCrop(s string) ([2]int64, error) {
+	h, w, ok := strings.Cut(s, "x")
+	hv, err1 := strconv.ParseInt(h, 10, 64)
+	wv, err2 := strconv.ParseInt(w, 10, 64)
+	if !ok || err1 != nil || err2 != nil || hv <= 0 || wv <= 0 {
+		return [2]int64{}, usage.Errorf("--train-crop %q: want HxW, e.g. 1024x1024", s)
+	}
+	return [2]int64{hv, wv}, nil
+}
+
+// Run prepares opts.Model and writes opts.Out.
+func Run(ctx context.Context, opts Options) error {
+	if opts.Model == "" || opts.Out == "" {
+		return usage.Errorf("export needs --model and --out")
+	}
+	var f passes.Fusion
+	for _, p := range opts.Plugins {
+		for _, name := range strings.Split(p, ",") {
+			name = strings.TrimSpace(name)
+			if name == "" {
+				continue
+			}
+			if !knownPlugins[name] {
+				return usage.Errorf("--plugins: unknown plugin %q (known: spg, avgpool)", name)
+			}
+			f.SPG = f.SPG || name == "spg"
+			f.AvgPool = f.AvgPool || name == "avgpool"
+		}
+	}
+	if opts.TrainCrop != "" {
+		var err error
+		if f.TrainCrop, err = ParseCrop(opts.TrainCrop); err != nil {
+			return err
+		}
+	}
+	m, err := onnxio.Load(opts.Model)
+	if err != nil {
+		return err
+	}
+	fail := func(err error) error { return fmt.Errorf("%s: %w", opts.Model, err) }
+	g, res, err := index(m, opts.InputShapes)
+	if err != nil {
+		return fail(err)
+	}
+	nodesBefore := len(g.Proto.Node)
+	folded := passes.FoldConstants(g, res)
+	g, res, err = index(m, opts.InputShapes)
+	if err != nil {
+		return fail(err)
+	}
+	identities := passes.RemoveIdentities(g, res)
+	dead := passes.RemoveDead(g.Proto)
+	if g, res, err = index(m, opts.InputShapes); err != nil {
+		return fail(err)
+	}
+	sum, err := passes.Fuse(m.Proto, g, res, f)
+	if err != nil {
+		return fail(err)
+	}
+	passes.RemoveDead(m.Proto.Graph)
+	// Re-index and re-infer: the written graph must be a valid DAG whose
+	// shapes resolve, or it is not written at all.
+	g, res, err = index(m, opts.InputShapes)
+	if err != nil {
+		return fail(fmt.Errorf("after the passes: %w", err))
+	}
+	sortTopologically(g)
+	var half *fp16Result
+	if opts.FP16 {
+		if half, err = convertFP16(m, opts); err != nil {
+			return fail(err)
+		}
+	}
+	if err := m.Save(opts.Out, onnxio.SaveOptions{}); err != nil {
+		return err
+	}
+	if half != nil {
+		if err := half.emulation.Save(half.emulationPath, onnxio.SaveOptions{}); err != nil {
+			return err
+		}
+	}
+	w := opts.Stdout
+	fmt.Fprintf(w, "wrote %s: %d nodes (was %d)\n", opts.Out, len(m.Proto.Graph.Node), nodesBefore)
+	fmt.Fprintf(w, "  folded %d constant nodes, removed %d identities and %d dead nodes\n", folded, identities, dead)
+	fmt.Fprintf(w, "  SPGExcite fused at %d sites%s\n", len(sum.SPGFused), listed(sum.SPGFused))
+	fmt.Fprintf(w, "  AvgPoolInfer fused at %d sites%s\n", len(sum.PoolFused), listed(sum.PoolFused))
+	for _, ap := range sum.APRewritten {
+		fmt.Fprintf(w, "  train-crop: %s\n", ap)
+	}
+	if half != nil {
+		half.print(w, opts.Out)
+	}
+	for _, s := range sum.NotFused {
+		fmt.Fprintf(opts.Stderr, "warning: %s\n", s)
+	}
+	for _, s := range sum.Warnings {
+		fmt.Fprintf(opts.Stderr, "warning: %s\n", s)
+	}
+	return nil
+}
+
+func index(m *onnxio.Model, inputShapes map[string][]int64) (*graph.Graph, shapes.Result, error) {
+	g, err := graph.New(m.Proto.Graph)
+	if err != nil {
+		return nil, nil, err
+	}
+	res, err := shapes.Infer(g, m.Opset(), inputShapes)
+	if err != nil {
+		return nil, nil, err
+	}
+	return g, res, nil
+}
+
+func sortTopologically(g *graph.Graph) {
+	nodes := make([]*onnxpb.NodeProto, len(g.Order))
+	for k, i := range g.Order {
+		nodes[k] = g.Proto.Node[i]
+	}
+	g.Proto.Node = nodes
+}
+
+func listed(names []string) string {
+	if len(names) == 0 {
+		return ""
+	}
+	if len(names) > 6 {
+		return ": " + strings.Join(names[:6], ", ") + ", ..."
+	}
+	return ": " + strings.Join(names, ", ")
+}

@@ -1,0 +1,308 @@
+// Package shapes infers the element type and shape of every value in an
+// ONNX graph, for the ops torch.onnx emits for segmentation networks. Small
+// integer tensors (the Shape -> Gather -> Concat chains torch uses to size
+// Resize and Reshape) also carry their values, so shapes that depend on them
+// resolve to numbers. An unknown dimension is -1.
+package shapes
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/segtrt/segtrt/onnx/graph"
+	"github.com/segtrt/segtrt/onnx/onnxpb"
+)
+
+// maxKnownElems bounds value propagation: shape arithmetic needs a handful
+// of numbers, never the weights.
+const maxKnownElems = 64
+
+// Value is what inference knows about one tensor.
+type Value struct {
+	DType graph.DataType
+	// Shape is nil when even the rank is unknown; a -1 entry is an unknown
+	// dimension.
+	Shape []int64
+	// Ints or Floats hold the values of small tensors whose values are
+	// known (row-major), for integer and float types respectively.
+	Ints   []int64
+	Floats []float64
+}
+
+// Known reports whether v's values are known.
+func (v *Value) Known() bool { return v != nil && (v.Ints != nil || v.Floats != nil) }
+
+// Static reports whether every dimension is known.
+func (v *Value) Static() bool {
+	if v == nil || v.Shape == nil {
+		return false
+	}
+	for _, d := range v.Shape {
+		if d < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// String formats the shape as 1x3x224x224 ("?" for unknown dims).
+func (v *Value) String() string {
+	if v == nil || v.Shape == nil {
+		return "?"
+	}
+	return FormatShape(v.Shape)
+}
+
+// FormatShape writes dims as 1x3x224x224, "?" for unknown, "scalar" for rank 0.
+func FormatShape(dims []int64) string {
+	if len(dims) == 0 {
+		return "scalar"
+	}
+	parts := make([]string, len(dims))
+	for i, d := range dims {
+		if d < 0 {
+			parts[i] = "?"
+		} else {
+			parts[i] = fmt.Sprint(d)
+		}
+	}
+	return strings.Join(parts, "x")
+}
+
+// Result maps value names to what was inferred.
+type Result map[string]*Value
+
+// Infer walks g in topological order. inputs overrides the shapes of graph
+// inputs (for models with dynamic dimensions). opset is the default-domain
+// opset version, which changes where some ops keep their parameters.
+func Infer(g *graph.Graph, opset int64, inputs map[string][]int64) (Result, error) {
+	res := Result{}
+	for name := range inputs {
+		found := false
+		for _, in := range g.Inputs {
+			found = found || in.GetName() == name
+		}
+		if !found {
+			names := make([]string, 0, len(g.Inputs))
+			for _, in := range g.Inputs {
+				names = append(names, in.GetName())
+			}
+			sort.Strings(names)
+			return nil, fmt.Errorf("--input-shape names %q, but the model's inputs are %s", name, strings.Join(names, ", "))
+		}
+	}
+	for _, in := range g.Inputs {
+		v := fromValueInfo(in)
+		if s, ok := inputs[in.GetName()]; ok {
+			if v.Shape != nil && len(v.Shape) != len(s) {
+				return nil, fmt.Errorf("--input-shape %s: rank %d, but the model's input has rank %d (%s)", in.GetName(), len(s), len(v.Shape), v)
+			}
+			for i, d := range v.Shape {
+				if d >= 0 && d != s[i] {
+					return nil, fmt.Errorf("--input-shape %s:%s does not match the model's fixed input shape %s", in.GetName(), FormatShape(s), v)
+				}
+			}
+			v.Shape = append([]int64(nil), s...)
+		}
+		res[in.GetName()] = v
+	}
+	for name, t := range g.Initializers {
+		v, err := FromTensor(t)
+		if err != nil {
+			return nil, fmt.Errorf("initializer %q: %w", name, err)
+		}
+		res[name] = v
+	}
+	for _, i := range g.Order {
+		n := g.Node(i)
+		c := &ctx{node: n, opset: opset, res: res}
+		for _, in := range n.Input {
+			if in == "" {
+				c.in = append(c.in, nil)
+				continue
+			}
+			c.in = append(c.in, res[in])
+		}
+		if err := c.infer(); err != nil {
+			return nil, &graph.NodeError{Node: n, Msg: err.Error()}
+		}
+		for j, out := range n.Output {
+			if out == "" {
+				continue
+			}
+			if j >= len(c.out) || c.out[j] == nil {
+				return nil, &graph.NodeError{Node: n, Msg: fmt.Sprintf("no shape inferred for output %d", j)}
+			}
+			res[out] = c.out[j]
+		}
+	}
+	return res, nil
+}
+
+func fromValueInfo(vi *onnxpb.ValueInfoProto) *Value {
+	tt := vi.GetType().GetTensorType()
+	v := &Value{DType: graph.DataType(tt.GetElemType())}
+	if tt.GetShape() != nil {
+		v.Shape = make([]int64, len(tt.GetShape().GetDim()))
+		for i, d := range tt.GetShape().GetDim() {
+			if dv, ok := d.GetValue().(*onnxpb.TensorShapeProto_Dimension_DimValue); ok && dv.DimValue > 0 {
+				v.Shape[i] = dv.DimValue
+			} else {
+				v.Shape[i] = -1
+			}
+		}
+	}
+	return v
+}
+
+// FromTensor describes a constant tensor, with its values when it is small.
+func FromTensor(t *onnxpb.TensorProto) (*Value, error) {
+	dt := graph.DataType(t.GetDataType())
+	v := &Value{DType: dt, Shape: append([]int64{}, t.Dims...)}
+	if graph.NumElements(t.Dims) > maxKnownElems || dt == onnxpb.TensorProto_STRING {
+		return v, nil
+	}
+	if graph.IsFloat(dt) {
+		f, err := graph.Float64s(t)
+		if err != nil {
+			return nil, err
+		}
+		v.Floats = f
+		return v, nil
+	}
+	i, err := graph.Int64s(t)
+	if err != nil {
+		return nil, err
+	}
+	v.Ints = i
+	return v, nil
+}
+
+// ctx is one node's inference step.
+type ctx struct {
+	node  *onnxpb.NodeProto
+	opset int64
+	res   Result
+	in    []*Value
+	out   []*Value
+}
+
+func (c *ctx) input(i int) (*Value, error) {
+	if i >= len(c.in) || c.in[i] == nil {
+		return nil, fmt.Errorf("missing input %d", i)
+	}
+	return c.in[i], nil
+}
+
+// optional returns input i or nil when it is omitted or empty.
+func (c *ctx) optional(i int) *Value {
+	if i >= len(c.in) || c.in[i] == nil {
+		return nil
+	}
+	v := c.in[i]
+	if v.Shape != nil && len(v.Shape) == 1 && v.Shape[0] == 0 {
+		return nil
+	}
+	return v
+}
+
+// ints returns the known integer values of input i.
+func (c *ctx) ints(i int) ([]int64, error) {
+	v, err := c.input(i)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case v.Ints != nil:
+		return v.Ints, nil
+	case v.Floats != nil:
+		out := make([]int64, len(v.Floats))
+		for k, f := range v.Floats {
+			out[k] = int64(f)
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("input %d (%q) must be a constant or computable from static shapes", i, c.node.Input[i])
+}
+
+func (c *ctx) floats(i int) ([]float64, error) {
+	v, err := c.input(i)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case v.Floats != nil:
+		return v.Floats, nil
+	case v.Ints != nil:
+		out := make([]float64, len(v.Ints))
+		for k, x := range v.Ints {
+			out[k] = float64(x)
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("input %d (%q) must be a constant or computable from static shapes", i, c.node.Input[i])
+}
+
+func (c *ctx) set(vs ...*Value) { c.out = vs }
+
+func (c *ctx) attr(name string) *onnxpb.AttributeProto { return graph.Attr(c.node, name) }
+
+func (c *ctx) attrInt(name string, def int64) int64 { return graph.AttrInt(c.node, name, def) }
+
+func (c *ctx) attrInts(name string) []int64 { return graph.AttrInts(c.node, name) }
+
+func (c *ctx) attrString(name, def string) string { return graph.AttrString(c.node, name, def) }
+
+// rank returns the known rank of input i.
+func (c *ctx) rankOf(i int) (*Value, int, error) {
+	v, err := c.input(i)
+	if err != nil {
+		return nil, 0, err
+	}
+	if v.Shape == nil {
+		return nil, 0, fmt.Errorf("input %d (%q) has unknown rank", i, c.node.Input[i])
+	}
+	return v, len(v.Shape), nil
+}
+
+// normAxis maps a possibly negative axis into [0, rank).
+func normAxis(axis int64, rank int) (int, error) {
+	if axis < 0 {
+		axis += int64(rank)
+	}
+	if axis < 0 || axis >= int64(rank) {
+		return 0, fmt.Errorf("axis %d out of range for rank %d", axis, rank)
+	}
+	return int(axis), nil
+}
+
+func (c *ctx) infer() error {
+	dom := c.node.GetDomain()
+	op := c.node.GetOpType()
+	if dom == "segtrt" {
+		if f, ok := pluginOps[op]; ok {
+			return f(c)
+		}
+		return fmt.Errorf("unknown segtrt plugin op %q", op)
+	}
+	if dom != "" && dom != "ai.onnx" {
+		return fmt.Errorf("cannot infer shapes for op %s of domain %q", op, dom)
+	}
+	f, ok := ops[op]
+	if !ok {
+		return fmt.Errorf("cannot infer shapes for op %s (not one segtrt supports)", op)
+	}
+	return f(c)
+}
+
+// ops is filled by the files that implement each family of operators.
+var ops = map[string]func(*ctx) error{}
+
+var pluginOps = map[string]func(*ctx) error{}
+
+func register(f func(*ctx) error, names ...string) {
+	for _, n := range names {
+		ops[n] = f
+	}
+}
