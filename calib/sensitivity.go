@@ -11,7 +11,7 @@ import (
 	"github.com/segtrt/segtrt/onnx/qdq"
 	"github.com/segtrt/segtrt/onnx/shapes"
 	"github.com/segtrt/segtrt/ort"
-	"github.com/segtrt/segtrt/validate"
+	"github.com/segtrt/segtrt/score"
 )
 
 // Sensitivity is calib.json's record of the search for layers to keep in
@@ -112,32 +112,21 @@ func miou(m *onnxio.Model, samples []*dataset.Sample, opts ort.Options) (float64
 		return 0, err
 	}
 	defer sess.Close()
-	cm := validate.NewConfusionMatrix(dataset.NumClasses)
-	var pred []uint8
+	sc := score.NewScorer()
 	for _, smp := range samples {
-		shape := []int64{1, 3, int64(smp.Shape[2]), int64(smp.Shape[3])}
-		outs, err := sess.Run(smp.Tensor, shape)
+		outs, err := sess.Run(smp.Tensor, smp.InputShape())
 		if err != nil {
 			return 0, fmt.Errorf("%s: %w", smp.ImagePath, err)
 		}
 		o := outs[0]
-		if len(o.Shape) != 4 || o.Shape[1] != dataset.NumClasses {
-			return 0, fmt.Errorf("output %q has shape %v; want 1x%dxHxW logits", o.Name, o.Shape, dataset.NumClasses)
+		if err := score.CheckLogits(o.Shape); err != nil {
+			return 0, fmt.Errorf("output %q: %w", o.Name, err)
 		}
-		l := validate.Logits{C: int(o.Shape[1]), H: int(o.Shape[2]), W: int(o.Shape[3]), Data: o.Data}
-		h, w := smp.Label.Height, smp.Label.Width
-		if cap(pred) < h*w {
-			pred = make([]uint8, h*w)
-		}
-		pred = pred[:h*w]
-		if err := validate.Predict(l, h, w, pred); err != nil {
-			return 0, err
-		}
-		if err := cm.Add(smp.Label.Pix, pred); err != nil {
+		if _, err := sc.Add(score.Logits{C: int(o.Shape[1]), H: int(o.Shape[2]), W: int(o.Shape[3]), Data: o.Data}, smp); err != nil {
 			return 0, err
 		}
 	}
-	return 100 * cm.MeanIoU(), nil
+	return 100 * sc.CM.MeanIoU(), nil
 }
 
 // decodeAll decodes a small evaluation subset once, for repeated scoring.

@@ -19,6 +19,11 @@ type Sample struct {
 	release func() // hands the buffers back to the stream (Retain only)
 }
 
+// InputShape is the shape of Tensor as a network input: 1 x 3 x H x W.
+func (s *Sample) InputShape() []int64 {
+	return []int64{int64(s.Shape[0]), int64(s.Shape[1]), int64(s.Shape[2]), int64(s.Shape[3])}
+}
+
 // Release hands a retained sample's buffers back to the stream that
 // yielded it (StreamOptions.Retain); the sample must not be used after.
 // It does nothing for samples the stream reuses on its own, or for clones.

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"sort"
+
+	"github.com/segtrt/segtrt/score"
 )
 
 // Scores are one model's accuracy on a split, in percent (0..100).
@@ -17,7 +19,7 @@ type Scores struct {
 }
 
 // ScoresOf turns a confusion matrix into percentages keyed by class name.
-func ScoresOf(m *ConfusionMatrix, classNames []string) Scores {
+func ScoresOf(m *score.ConfusionMatrix, classNames []string) Scores {
 	s := Scores{
 		MIoU:      100 * m.MeanIoU(),
 		AAcc:      100 * m.PixelAccuracy(),

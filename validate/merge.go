@@ -9,6 +9,7 @@ import (
 
 	"github.com/segtrt/segtrt/dataset"
 	"github.com/segtrt/segtrt/internal/usage"
+	"github.com/segtrt/segtrt/score"
 )
 
 // MergeOptions are `segtrt validate merge`'s inputs.
@@ -60,10 +61,10 @@ func Merge(ctx context.Context, opts MergeOptions) error {
 			return fmt.Errorf("shard %d and shard 0 differ in having a reference", i)
 		}
 	}
-	cand := NewConfusionMatrix(dataset.NumClasses)
-	var ref *ConfusionMatrix
+	cand := score.NewConfusionMatrix(dataset.NumClasses)
+	var ref *score.ConfusionMatrix
 	if first.Reference != nil {
-		ref = NewConfusionMatrix(dataset.NumClasses)
+		ref = score.NewConfusionMatrix(dataset.NumClasses)
 	}
 	var (
 		ms                []float64
@@ -112,8 +113,8 @@ func Merge(ctx context.Context, opts MergeOptions) error {
 	return finish(rep, targets, lat, ms, opts.ReportDir, opts.Stdout)
 }
 
-func fromRows(rows [][]uint64) *ConfusionMatrix {
-	m := NewConfusionMatrix(len(rows))
+func fromRows(rows [][]uint64) *score.ConfusionMatrix {
+	m := score.NewConfusionMatrix(len(rows))
 	for i, r := range rows {
 		copy(m.Counts[i*m.NumClasses:], r)
 	}

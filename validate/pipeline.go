@@ -9,11 +9,12 @@ import (
 	"time"
 
 	"github.com/segtrt/segtrt/dataset"
+	"github.com/segtrt/segtrt/score"
 )
 
 // evalResult is what one pass over the split measured.
 type evalResult struct {
-	Cand, Ref      *ConfusionMatrix
+	Cand, Ref      *score.ConfusionMatrix
 	Agree, Pixels  uint64 // pixels where candidate and reference agree, of all label pixels
 	Images         []string
 	Wall           time.Duration // the whole pass: decode, inference, metrics
@@ -44,9 +45,9 @@ func evaluate(ctx context.Context, set *dataset.Set, cand, ref *loadedModel, pre
 		return nil, err
 	}
 	const workers = 2
-	res := &evalResult{Cand: NewConfusionMatrix(dataset.NumClasses), Lanes: len(lanes)}
+	res := &evalResult{Cand: score.NewConfusionMatrix(dataset.NumClasses), Lanes: len(lanes)}
 	if ref != nil {
-		res.Ref = NewConfusionMatrix(dataset.NumClasses)
+		res.Ref = score.NewConfusionMatrix(dataset.NumClasses)
 	}
 	// Free logits buffers bound memory: inference waits when metrics lag.
 	// They fit either model's logits (a reference may output another size).
@@ -85,9 +86,9 @@ func evaluate(ctx context.Context, set *dataset.Set, cand, ref *loadedModel, pre
 			}
 			mu.Lock()
 			defer mu.Unlock()
-			res.Cand.Merge(local.cand)
+			res.Cand.Merge(local.cand.CM)
 			if ref != nil {
-				res.Ref.Merge(local.ref)
+				res.Ref.Merge(local.ref.CM)
 				res.Agree += local.agree
 				res.Pixels += local.pixels
 			}
@@ -126,7 +127,7 @@ func evaluate(ctx context.Context, set *dataset.Set, cand, ref *loadedModel, pre
 			}
 			if res.FirstInput == nil {
 				res.FirstInput = append([]float32(nil), s.Tensor...)
-				res.FirstInputDims = inputDims(s)
+				res.FirstInputDims = s.InputShape()
 			}
 			res.Images = append(res.Images, s.Name)
 			select {
@@ -174,7 +175,7 @@ func (l lane) models(cand, ref *loadedModel) []laneModel {
 
 // run infers one sample with the lane's runners into buffers from free.
 func (l lane) run(ctx context.Context, s *dataset.Sample, free chan []float32, cand, ref *loadedModel) (job, error) {
-	shape := inputDims(s)
+	shape := s.InputShape()
 	var out [2][]float32
 	for i, lm := range l.models(cand, ref) {
 		buf, err := take(ctx, free)
@@ -189,11 +190,6 @@ func (l lane) run(ctx context.Context, s *dataset.Sample, free chan []float32, c
 		}
 	}
 	return job{sample: s, cand: out[0], ref: out[1]}, nil
-}
-
-// inputDims is a sample's tensor shape as runners take it.
-func inputDims(s *dataset.Sample) []int64 {
-	return []int64{1, 3, int64(s.Shape[2]), int64(s.Shape[3])}
 }
 
 // putBack returns logits buffers (nil ones skipped) to the pool at their
@@ -299,61 +295,46 @@ func take(ctx context.Context, free chan []float32) ([]float32, error) {
 	}
 }
 
-// scorer is one metrics worker's state.
+// scorer is one metrics worker's state: the candidate's scorer, the
+// reference's, and their pixel agreement.
 type scorer struct {
-	cand, ref     *ConfusionMatrix
+	cand, ref     *score.Scorer
 	agree, pixels uint64
-	predC, predR  []uint8
 }
 
 func newScorer(withRef bool) *scorer {
-	s := &scorer{cand: NewConfusionMatrix(dataset.NumClasses)}
+	s := &scorer{cand: score.NewScorer()}
 	if withRef {
-		s.ref = NewConfusionMatrix(dataset.NumClasses)
+		s.ref = score.NewScorer()
 	}
 	return s
 }
 
 func (s *scorer) score(j job, cand, ref *loadedModel, out *outputs) error {
-	label := j.sample.Label
-	h, w := label.Height, label.Width
-	s.predC = grow(s.predC, h*w)
-	if err := Predict(logitsOf(cand, j.cand), h, w, s.predC); err != nil {
-		return fmt.Errorf("%s: %w", j.sample.ImagePath, err)
-	}
-	if err := s.cand.Add(label.Pix, s.predC); err != nil {
-		return fmt.Errorf("%s: %w", j.sample.LabelPath, err)
+	predC, err := s.cand.Add(logitsOf(cand, j.cand), j.sample)
+	if err != nil {
+		return err
 	}
 	if ref != nil {
-		s.predR = grow(s.predR, h*w)
-		if err := Predict(logitsOf(ref, j.ref), h, w, s.predR); err != nil {
-			return fmt.Errorf("%s: %w", j.sample.ImagePath, err)
+		predR, err := s.ref.Add(logitsOf(ref, j.ref), j.sample)
+		if err != nil {
+			return err
 		}
-		if err := s.ref.Add(label.Pix, s.predR); err != nil {
-			return fmt.Errorf("%s: %w", j.sample.LabelPath, err)
-		}
-		for i, gt := range label.Pix {
-			if gt == Ignore {
+		for i, gt := range j.sample.Label.Pix {
+			if gt == score.Ignore {
 				continue
 			}
 			s.pixels++
-			if s.predC[i] == s.predR[i] {
+			if predC[i] == predR[i] {
 				s.agree++
 			}
 		}
 	}
-	return out.save(j.sample.Entry, s.predC, w, h)
+	return out.save(j.sample.Entry, predC, j.sample.Label.Width, j.sample.Label.Height)
 }
 
-func logitsOf(m *loadedModel, data []float32) Logits {
-	return Logits{C: int(m.Logits[1]), H: int(m.Logits[2]), W: int(m.Logits[3]), Data: data}
-}
-
-func grow(b []uint8, n int) []uint8 {
-	if cap(b) < n {
-		return make([]uint8, n)
-	}
-	return b[:n]
+func logitsOf(m *loadedModel, data []float32) score.Logits {
+	return score.Logits{C: int(m.Logits[1]), H: int(m.Logits[2]), W: int(m.Logits[3]), Data: data}
 }
 
 // Timing configures the timed loop (trtexec's defaults).

@@ -17,6 +17,7 @@ import (
 	"github.com/segtrt/segtrt/internal/progress"
 	"github.com/segtrt/segtrt/internal/usage"
 	"github.com/segtrt/segtrt/ort"
+	"github.com/segtrt/segtrt/score"
 )
 
 // ErrTargetMissed is wrapped by Run's error when the run finished but a
@@ -224,7 +225,7 @@ func msToDurations(ms []float64) []time.Duration {
 	return d
 }
 
-func total(m *ConfusionMatrix) uint64 {
+func total(m *score.ConfusionMatrix) uint64 {
 	var n uint64
 	for _, c := range m.Counts {
 		n += c

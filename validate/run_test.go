@@ -189,7 +189,7 @@ func TestBadInputLeavesNoReport(t *testing.T) {
 		want  string
 		usage bool
 	}{
-		{"wrong class count", func(o *Options) { o.Model = testmodels.Path("plain.onnx") }, "plain.onnx: output \"logits\" has shape", false},
+		{"wrong class count", func(o *Options) { o.Model = testmodels.Path("plain.onnx") }, "plain.onnx: output \"logits\": shape", false},
 		{"unknown target key", func(o *Options) { o.Targets = badTargets }, `unknown key "min_fsp"`, false},
 		{"unreadable targets", func(o *Options) { o.Targets = filepath.Join(dir, "none.yaml") }, "none.yaml: no such file", false},
 		{"drop without reference", func(o *Options) {

@@ -6,9 +6,9 @@ import (
 	"runtime"
 	"strings"
 
-	"github.com/segtrt/segtrt/dataset"
 	"github.com/segtrt/segtrt/onnx/onnxio"
 	"github.com/segtrt/segtrt/ort"
+	"github.com/segtrt/segtrt/score"
 	"github.com/segtrt/segtrt/trt"
 )
 
@@ -112,11 +112,8 @@ func openModel(path, backend, ortLib string, inputShapes map[string][]int64) (*l
 	if err != nil {
 		return fail("%v", err)
 	}
-	if len(lm.Logits) != 4 || lm.Logits[0] != 1 {
-		return fail("output %q has shape %v; want logits 1xCxHxW", s.Outputs[0], lm.Logits)
-	}
-	if lm.Logits[1] != dataset.NumClasses {
-		return fail("output %q has %d classes; Cityscapes models have %d", s.Outputs[0], lm.Logits[1], dataset.NumClasses)
+	if err := score.CheckLogits(lm.Logits); err != nil {
+		return fail("output %q: %v", s.Outputs[0], err)
 	}
 	return lm, nil
 }
@@ -137,9 +134,9 @@ func openEngine(path string, inputShapes map[string][]int64) (*loadedModel, erro
 		r.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if len(lm.Logits) != 4 || lm.Logits[1] != dataset.NumClasses {
+	if err := score.CheckLogits(lm.Logits); err != nil {
 		r.Close()
-		return nil, fmt.Errorf("%s: output has shape %v; want 1x%dxHxW logits", path, lm.Logits, dataset.NumClasses)
+		return nil, fmt.Errorf("%s: output: %w", path, err)
 	}
 	return lm, nil
 }

@@ -1,9 +1,9 @@
-package validate
+package score
 
 import (
 	"fmt"
 
-	"github.com/segtrt/segtrt/validate/internal/argmax"
+	"github.com/segtrt/segtrt/score/internal/argmax"
 )
 
 // Logits is one image's class scores, CHW float32 (batch 1).
