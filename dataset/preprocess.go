@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"image"
 	"image/draw"
+
+	"github.com/segtrt/segtrt/internal/bilinear"
 )
 
 // ImageNet normalisation (RGB, 0..1 scale), the default of the reference
@@ -95,21 +97,19 @@ func (p Preprocess) apply(dst []float32, src rgbSource) []float32 {
 		}
 		return dst
 	}
-	xs := linearTaps(src.w, outW)
-	ys := linearTaps(src.h, outH)
+	xs := bilinear.New(src.w, outW)
+	ys := bilinear.New(src.h, outH)
 	for y := 0; y < outH; y++ {
-		ty := ys[y]
-		r0 := src.pix[ty.i0*src.stride:]
-		r1 := src.pix[ty.i1*src.stride:]
-		h0, h1 := 1-ty.w1, ty.w1
+		r0 := src.pix[int(ys.I0[y])*src.stride:]
+		r1 := src.pix[int(ys.I1[y])*src.stride:]
+		h0, h1 := 1-ys.W1[y], ys.W1[y]
 		for c := range 3 {
 			out := dst[c*plane+y*outW : c*plane+(y+1)*outW]
 			m, a, o := mul[c], add[c], off[c]
 			for x := range out {
-				tx := xs[x]
-				x0 := tx.i0*src.channels + o
-				x1 := tx.i1*src.channels + o
-				w0, w1 := 1-tx.w1, tx.w1
+				x0 := int(xs.I0[x])*src.channels + o
+				x1 := int(xs.I1[x])*src.channels + o
+				w0, w1 := 1-xs.W1[x], xs.W1[x]
 				v := h0*(w0*float32(r0[x0])+w1*float32(r0[x1])) +
 					h1*(w0*float32(r1[x0])+w1*float32(r1[x1]))
 				out[x] = v*m + a

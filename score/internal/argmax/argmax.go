@@ -140,7 +140,11 @@ static void resized(const float *data, int c, int h, int w, int oh, int ow,
 */
 import "C"
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"github.com/segtrt/segtrt/internal/bilinear"
+)
 
 // useBase selects the SSE2 code even where AVX2 is available (tests).
 func useBase(on bool) {
@@ -175,29 +179,13 @@ func Resized(data []float32, c, h, w, oh, ow int, dst []uint8) {
 	if c < 1 || c > 256 || h < 1 || w < 1 || len(data) < c*h*w || len(dst) < oh*ow {
 		panic("argmax.Resized: bad sizes") // callers check; never reached from input
 	}
-	xi0, xi1, xf := bilinearTaps(w, ow)
-	yi0, yi1, yf := bilinearTaps(h, oh)
+	x, y := bilinear.New(w, ow), bilinear.New(h, oh)
+	xi0, xi1, xf := x.I0, x.I1, x.W1
+	yi0, yi1, yf := y.I0, y.I1, y.W1
 	rows := make([]float32, 2*c*ow)
 	best := make([]float32, ow)
 	C.resized((*C.float)(unsafe.Pointer(&data[0])), C.int(c), C.int(h), C.int(w), C.int(oh), C.int(ow),
 		(*C.int32_t)(unsafe.Pointer(&xi0[0])), (*C.int32_t)(unsafe.Pointer(&xi1[0])), (*C.float)(unsafe.Pointer(&xf[0])),
 		(*C.int32_t)(unsafe.Pointer(&yi0[0])), (*C.int32_t)(unsafe.Pointer(&yi1[0])), (*C.float)(unsafe.Pointer(&yf[0])),
 		(*C.float)(unsafe.Pointer(&rows[0])), (*C.float)(unsafe.Pointer(&best[0])), (*C.uint8_t)(unsafe.Pointer(&dst[0])))
-}
-
-// bilinearTaps maps out output coordinates onto in input ones as PyTorch
-// does for align_corners=False: src = (dst + 0.5) * in/out - 0.5, clamped
-// at 0, in float32; i1 stays on the last pixel at the far edge.
-func bilinearTaps(in, out int) (i0, i1 []int32, f []float32) {
-	i0, i1, f = make([]int32, out), make([]int32, out), make([]float32, out)
-	scale := float32(in) / float32(out)
-	for o := range out {
-		src := (float32(o)+0.5)*scale - 0.5
-		if src < 0 {
-			src = 0
-		}
-		a := min(int32(src), int32(in-1))
-		i0[o], i1[o], f[o] = a, min(a+1, int32(in-1)), src-float32(a)
-	}
-	return i0, i1, f
 }

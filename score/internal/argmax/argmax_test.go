@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/segtrt/segtrt/internal/bilinear"
 )
 
 // naive is the pixel-at-a-time definition: the first class with the
@@ -67,8 +69,8 @@ func TestTapsMatchTorchValues(t *testing.T) {
 			plane[y*4+x] = float32(math.Sin(2*1.3+float64(y)*0.7+float64(x)*0.37) + 0.2)
 		}
 	}
-	yi0, yi1, yf := bilinearTaps(3, 7)
-	xi0, xi1, xf := bilinearTaps(4, 9)
+	yi0, yi1, yf := taps(3, 7)
+	xi0, xi1, xf := taps(4, 9)
 	k := 0
 	for oy := range 2 {
 		for ox := range 3 {
@@ -82,11 +84,16 @@ func TestTapsMatchTorchValues(t *testing.T) {
 	}
 }
 
+func taps(in, out int) (i0, i1 []int32, w1 []float32) {
+	t := bilinear.New(in, out)
+	return t.I0, t.I1, t.W1
+}
+
 // resizedReference is the per-pixel definition: interpolate every class
 // at the output pixel in PyTorch's order, then take the first largest.
 func resizedReference(data []float32, c, h, w, oh, ow int) []uint8 {
-	yi0, yi1, yf := bilinearTaps(h, oh)
-	xi0, xi1, xf := bilinearTaps(w, ow)
+	yi0, yi1, yf := taps(h, oh)
+	xi0, xi1, xf := taps(w, ow)
 	out := make([]uint8, oh*ow)
 	for oy := range oh {
 		for ox := range ow {
