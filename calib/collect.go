@@ -15,6 +15,7 @@ import (
 	"github.com/segtrt/segtrt/onnx/graph"
 	"github.com/segtrt/segtrt/onnx/onnxio"
 	"github.com/segtrt/segtrt/onnx/onnxpb"
+	"github.com/segtrt/segtrt/onnx/passes"
 	"github.com/segtrt/segtrt/onnx/shapes"
 	"github.com/segtrt/segtrt/ort"
 )
@@ -110,7 +111,12 @@ func collect(ctx context.Context, m *onnxio.Model, g *graph.Graph, res shapes.Re
 			outputs = append(outputs, n)
 		}
 	}
-	withAll := withOutputs(m, outputs)
+	// ONNX Runtime runs plugin nodes as the standard ops they stand for;
+	// their outputs keep their names.
+	withAll, err := passes.Runnable(withOutputs(m, outputs))
+	if err != nil {
+		return nil, err
+	}
 	shape := []int64{1, 3, int64(pre.Height), int64(pre.Width)}
 	hists := make([]*Histogram, len(names))
 	index := map[string]int{}
@@ -234,7 +240,7 @@ func collect(ctx context.Context, m *onnxio.Model, g *graph.Graph, res shapes.Re
 			}
 		}()
 	}
-	err := func() error {
+	err = func() error {
 		defer func() {
 			close(samples)
 			lanesDone.Wait()

@@ -8,6 +8,7 @@ import (
 	"github.com/segtrt/segtrt/dataset"
 	"github.com/segtrt/segtrt/onnx/graph"
 	"github.com/segtrt/segtrt/onnx/onnxio"
+	"github.com/segtrt/segtrt/onnx/passes"
 	"github.com/segtrt/segtrt/onnx/qdq"
 	"github.com/segtrt/segtrt/onnx/shapes"
 	"github.com/segtrt/segtrt/ort"
@@ -107,6 +108,10 @@ func sensitivitySearch(ctx context.Context, m *onnxio.Model, g *graph.Graph, res
 // miou scores a model on decoded samples with Cityscapes' rule (points),
 // on a session of opts.
 func miou(m *onnxio.Model, samples []*dataset.Sample, opts ort.Options) (float64, error) {
+	m, err := passes.Runnable(m)
+	if err != nil {
+		return 0, err
+	}
 	sess, err := ort.NewSession(m, opts)
 	if err != nil {
 		return 0, err

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 
 	onnxruntime "github.com/yalue/onnxruntime_go"
@@ -12,8 +14,6 @@ import (
 	"github.com/segtrt/segtrt/onnx/graph"
 	"github.com/segtrt/segtrt/onnx/onnxio"
 	"github.com/segtrt/segtrt/onnx/onnxpb"
-	"github.com/segtrt/segtrt/onnx/passes"
-	"github.com/segtrt/segtrt/onnx/shapes"
 )
 
 // Options tune a session.
@@ -31,11 +31,12 @@ type Options struct {
 // Session runs one model. Run is safe for use by one goroutine at a time:
 // outputs live in buffers the session reuses.
 type Session struct {
-	sess    *onnxruntime.DynamicAdvancedSession
-	graph   *graph.Graph
-	opset   int64
-	Input   string
-	Outputs []string
+	sess  *onnxruntime.DynamicAdvancedSession
+	Input string
+	// declared is the input's shape as the model declares it; 0 marks a
+	// dynamic dimension.
+	declared []int64
+	Outputs  []string
 
 	mu      sync.Mutex
 	shapes  map[string][][]int64                      // output shapes by input shape
@@ -60,13 +61,6 @@ func NewSession(m *onnxio.Model, opts Options) (*Session, error) {
 	if name == "" {
 		name = "model"
 	}
-	if passes.HasPlugins(m.Proto) {
-		// Plugin nodes run as the standard ops they stand for.
-		m = &onnxio.Model{Proto: proto.Clone(m.Proto).(*onnxpb.ModelProto), Path: m.Path}
-		if _, err := passes.Unfuse(m.Proto); err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-	}
 	g, err := graph.New(m.Proto.Graph)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
@@ -77,8 +71,10 @@ func NewSession(m *onnxio.Model, opts Options) (*Session, error) {
 	if dt := g.Inputs[0].GetType().GetTensorType().GetElemType(); dt != int32(onnxpb.TensorProto_FLOAT) {
 		return nil, fmt.Errorf("%s: input %q is %s, want FLOAT", name, g.Inputs[0].GetName(), onnxpb.TensorProto_DataType(dt))
 	}
-	s := &Session{graph: g, opset: m.Opset(), Input: g.Inputs[0].GetName(), outputs: map[string][]*onnxruntime.Tensor[float32]{},
-		shapes: map[string][][]int64{}}
+	s := &Session{Input: g.Inputs[0].GetName(), outputs: map[string][]*onnxruntime.Tensor[float32]{}, shapes: map[string][][]int64{}}
+	for _, d := range g.Inputs[0].GetType().GetTensorType().GetShape().GetDim() {
+		s.declared = append(s.declared, d.GetDimValue())
+	}
 	for _, o := range g.Proto.Output {
 		if dt := o.GetType().GetTensorType().GetElemType(); dt != int32(onnxpb.TensorProto_FLOAT) {
 			return nil, fmt.Errorf("%s: output %q is %s, want FLOAT", name, o.GetName(), onnxpb.TensorProto_DataType(dt))
@@ -118,37 +114,47 @@ func NewSession(m *onnxio.Model, opts Options) (*Session, error) {
 	}
 	s.sess, err = onnxruntime.NewDynamicAdvancedSessionWithONNXData(data, []string{s.Input}, s.Outputs, so)
 	if err != nil {
-		return nil, fmt.Errorf("%s: ONNX Runtime cannot load the model: %v", name, err)
+		return nil, fmt.Errorf("%s: ONNX Runtime cannot load the model: %s", name, oneLine(err))
 	}
 	return s, nil
 }
 
-// outputShapes returns the output shapes for an input shape, from
-// segtrt's shape inference.
+// outputShapes returns the output shapes for an input shape, as ONNX
+// Runtime computes them: the first time a shape is seen, the model runs
+// once on zeros with outputs ONNX Runtime allocates.
 func (s *Session) outputShapes(shape []int64) ([][]int64, error) {
-	key := shapes.FormatShape(shape)
+	key := dims(shape)
 	if sh, ok := s.shapes[key]; ok {
 		return sh, nil
 	}
-	res, err := shapes.Infer(s.graph, s.opset, map[string][]int64{s.Input: shape})
+	if err := s.checkInput(shape); err != nil {
+		return nil, err
+	}
+	n := int64(1)
+	for _, d := range shape {
+		n *= d
+	}
+	in, err := onnxruntime.NewTensor(onnxruntime.NewShape(shape...), make([]float32, n))
 	if err != nil {
-		return nil, fmt.Errorf("input shape %s: %w", key, err)
+		return nil, fmt.Errorf("input %s: %w", key, err)
 	}
-	out := make([][]int64, len(s.Outputs))
-	for i, name := range s.Outputs {
-		v := res[name]
-		if !v.Static() {
-			return nil, fmt.Errorf("output %q has no static shape at input %s", name, key)
-		}
-		out[i] = v.Shape
+	defer in.Destroy()
+	outs := make([]onnxruntime.Value, len(s.Outputs))
+	if err := s.sess.Run([]onnxruntime.Value{in}, outs); err != nil {
+		return nil, fmt.Errorf("ONNX Runtime at input %s: %s", key, oneLine(err))
 	}
-	s.shapes[key] = out
-	return out, nil
+	sh := make([][]int64, len(outs))
+	for i, v := range outs {
+		sh[i] = slices.Clone([]int64(v.GetShape()))
+		v.Destroy()
+	}
+	s.shapes[key] = sh
+	return sh, nil
 }
 
 // outputBuffers returns reusable output tensors for an input shape.
 func (s *Session) outputBuffers(shape []int64) ([]*onnxruntime.Tensor[float32], error) {
-	key := shapes.FormatShape(shape)
+	key := dims(shape)
 	if bufs, ok := s.outputs[key]; ok {
 		return bufs, nil
 	}
@@ -190,7 +196,7 @@ func (s *Session) run(input []float32, shape []int64, dst [][]float32) ([]Output
 	}
 	in, err := onnxruntime.NewTensor(onnxruntime.NewShape(shape...), input)
 	if err != nil {
-		return nil, fmt.Errorf("input %s: %w", shapes.FormatShape(shape), err)
+		return nil, fmt.Errorf("input %s: %w", dims(shape), err)
 	}
 	defer in.Destroy()
 	var own []*onnxruntime.Tensor[float32]
@@ -219,9 +225,42 @@ func (s *Session) run(input []float32, shape []int64, dst [][]float32) ([]Output
 		outs[i] = t
 	}
 	if err := s.sess.Run([]onnxruntime.Value{in}, outs); err != nil {
-		return nil, fmt.Errorf("ONNX Runtime: %v", err)
+		return nil, fmt.Errorf("ONNX Runtime: %s", oneLine(err))
 	}
 	return res, nil
+}
+
+// checkInput refuses an input shape the model's declared input rules out,
+// before ONNX Runtime does so in several lines.
+func (s *Session) checkInput(shape []int64) error {
+	ok := len(s.declared) == 0 || len(shape) == len(s.declared)
+	for i, d := range shape {
+		if d <= 0 || ok && len(s.declared) > 0 && s.declared[i] > 0 && s.declared[i] != d {
+			ok = false
+		}
+	}
+	if !ok {
+		return fmt.Errorf("input %q is %s; the model declares %s", s.Input, dims(shape), dims(s.declared))
+	}
+	return nil
+}
+
+// dims writes a shape as 1x3x512x1024 (? for a dynamic dimension).
+func dims(shape []int64) string {
+	parts := make([]string, len(shape))
+	for i, d := range shape {
+		parts[i] = "?"
+		if d > 0 {
+			parts[i] = strconv.FormatInt(d, 10)
+		}
+	}
+	return strings.Join(parts, "x")
+}
+
+// oneLine joins ONNX Runtime's multi-line messages, so that an error stays
+// one line on the terminal.
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(err.Error()), " ")
 }
 
 // Close frees the session and its buffers; calling it twice is fine.

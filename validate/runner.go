@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/segtrt/segtrt/onnx/onnxio"
+	"github.com/segtrt/segtrt/onnx/passes"
 	"github.com/segtrt/segtrt/ort"
 	"github.com/segtrt/segtrt/score"
 	"github.com/segtrt/segtrt/trt"
@@ -62,6 +63,11 @@ func openModel(path, backend, ortLib string, inputShapes map[string][]int64) (*l
 	}
 	m, err := onnxio.Load(path)
 	if err != nil {
+		return nil, err
+	}
+	// ONNX Runtime cannot load segtrt's TensorRT plugins: their nodes run
+	// as the standard ops they stand for.
+	if m, err = passes.Runnable(m); err != nil {
 		return nil, err
 	}
 	// This session times the runner alone, so its idle threads may spin

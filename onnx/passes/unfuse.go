@@ -21,6 +21,23 @@ func HasPlugins(m *onnxpb.ModelProto) bool {
 	return false
 }
 
+// Runnable returns m as ONNX Runtime can run it: m itself when it holds no
+// segtrt plugin nodes, otherwise an unfused copy (m is not changed).
+func Runnable(m *onnxio.Model) (*onnxio.Model, error) {
+	if !HasPlugins(m.Proto) {
+		return m, nil
+	}
+	c := &onnxio.Model{Proto: proto.Clone(m.Proto).(*onnxpb.ModelProto), Path: m.Path}
+	if _, err := Unfuse(c.Proto); err != nil {
+		name := m.Path
+		if name == "" {
+			name = "model"
+		}
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return c, nil
+}
+
 // Unfuse rewrites every segtrt plugin node of m into the standard ops it
 // stands for, from the node's attributes (and, for the pool's clamp, the
 // inferred input size) alone: SPGExcite(x, g, t) becomes
