@@ -63,13 +63,13 @@ func BenchmarkCalibrateVsRunner(b *testing.B) {
 			var runner, pct, withReport, auto, entropy float64
 			for b.Loop() {
 				runner += runnerMeanMs(b, f.Model, f.Data)
-				o.Method, o.Report = "percentile", ""
+				o.Method, o.Report = Percentile, ""
 				pct += calibrateMs(b, o) / images
 				o.Report = "calib.json"
 				withReport += calibrateMs(b, o) / images
-				o.Method, o.Report = "entropy", ""
+				o.Method, o.Report = Entropy, ""
 				entropy += calibrateMs(b, o)
-				o.Method = ""
+				o.Method = Auto
 				auto += calibrateMs(b, o)
 			}
 			b.ReportMetric(runner/float64(b.N), "runner-ms")

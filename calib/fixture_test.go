@@ -80,7 +80,7 @@ func TestSensitivitySearch(t *testing.T) {
 	}
 	f := testmodels.LoadFixture(t, "sgcpnet-256x512")
 	dir := t.TempDir()
-	o := Options{Model: f.Model, Data: f.Data, Images: 100, Method: "minmax", MaxMIoUDrop: 0.1, SensitivityImages: 30,
+	o := Options{Model: f.Model, Data: f.Data, Images: 100, Method: MinMax, MaxMIoUDrop: 0.1, SensitivityImages: 30,
 		Out: filepath.Join(dir, "q.onnx"), Report: filepath.Join(dir, "calib.json"), Stderr: &bytes.Buffer{}}
 	if err := Run(context.Background(), o); err != nil {
 		t.Fatal(err)
@@ -113,7 +113,7 @@ func TestAmaxOracleOnFixtures(t *testing.T) {
 		t.Run(fx, func(t *testing.T) {
 			f := testmodels.LoadFixture(t, fx)
 			dir := t.TempDir()
-			o := Options{Model: f.Model, Data: f.Data, Images: 100, Method: "percentile", SaveHistograms: true,
+			o := Options{Model: f.Model, Data: f.Data, Images: 100, Method: Percentile, SaveHistograms: true,
 				Out: filepath.Join(dir, "q.onnx"), Report: filepath.Join(dir, "calib.json")}
 			if err := Run(context.Background(), o); err != nil {
 				t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"github.com/segtrt/segtrt/internal/testmodels"
 	"github.com/segtrt/segtrt/onnx/onnxio"
 	"github.com/segtrt/segtrt/onnx/onnxpb"
+	"github.com/segtrt/segtrt/onnx/passes"
 	"github.com/segtrt/segtrt/ort"
 )
 
@@ -75,19 +76,19 @@ func elemTypes(t *testing.T, path string) map[onnxpb.TensorProto_DataType]int {
 func TestFP16ExportAndEmulation(t *testing.T) {
 	fixtures := []struct {
 		name    string
-		plugins []string
+		plugins passes.Fusion
 		classes int
 		tol     float64
 	}{
-		{"ops-opset17.onnx", []string{"spg,avgpool"}, 0, 2e-2},
-		{"seg19-64x128.onnx", nil, 19, 1e-2},
+		{"ops-opset17.onnx", passes.Fusion{SPG: true, AvgPool: true}, 0, 2e-2},
+		{"seg19-64x128.onnx", passes.Fusion{}, 19, 1e-2},
 	}
 	for _, f := range fixtures {
 		t.Run(f.name, func(t *testing.T) {
 			src := testmodels.Path(f.name)
 			meta := testmodels.LoadMeta(t, f.name)
 			out := filepath.Join(t.TempDir(), "m.fp16.onnx")
-			_, summary, _ := export(t, Options{Model: src, Out: out, Plugins: f.plugins, FP16: true})
+			_, summary, _ := export(t, Options{Model: src, Out: out, Fusion: f.plugins, FP16: true})
 			emu := EmulationPath(out)
 			if emu != strings.TrimSuffix(out, ".onnx")+".emu.onnx" {
 				t.Fatal(emu)
@@ -126,6 +127,10 @@ func TestFP16ExportAndEmulation(t *testing.T) {
 			// kernels for every op; when it runs the true FP16 model, it
 			// must agree with the emulation.
 			m, err := onnxio.Load(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err = passes.Runnable(m)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -6,12 +6,12 @@ package export
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
 
-	"github.com/segtrt/segtrt/internal/usage"
 	"github.com/segtrt/segtrt/onnx/graph"
 	"github.com/segtrt/segtrt/onnx/onnxio"
 	"github.com/segtrt/segtrt/onnx/onnxpb"
@@ -19,18 +19,36 @@ import (
 	"github.com/segtrt/segtrt/onnx/shapes"
 )
 
-// Options are `segtrt export`'s inputs.
+// Options are an export's inputs.
 type Options struct {
-	Model, Out     string
-	Plugins        []string // spg, avgpool
-	TrainCrop      string   // HxW
+	Model, Out string
+	// Fusion says which plugin patterns to fuse and, with a TrainCrop, how
+	// global pooling becomes inference-time pooling.
+	Fusion         passes.Fusion
 	FP16           bool
 	InputShapes    map[string][]int64
 	Stdout, Stderr io.Writer
 }
 
-// Plugin names accepted by --plugins.
-var knownPlugins = map[string]bool{"spg": true, "avgpool": true}
+// ParsePlugins reads plugin pattern names (spg, avgpool; comma-separated
+// lists too) into the fusions to do.
+func ParsePlugins(names []string) (passes.Fusion, error) {
+	var f passes.Fusion
+	for _, p := range names {
+		for _, name := range strings.Split(p, ",") {
+			switch strings.TrimSpace(name) {
+			case "":
+			case "spg":
+				f.SPG = true
+			case "avgpool":
+				f.AvgPool = true
+			default:
+				return f, fmt.Errorf("unknown plugin %q (known: spg, avgpool)", strings.TrimSpace(name))
+			}
+		}
+	}
+	return f, nil
+}
 
 // ParseCrop reads HxW.
 func ParseCrop(s string) ([2]int64, error) {
@@ -38,7 +56,7 @@ func ParseCrop(s string) ([2]int64, error) {
 	hv, err1 := strconv.ParseInt(h, 10, 64)
 	wv, err2 := strconv.ParseInt(w, 10, 64)
 	if !ok || err1 != nil || err2 != nil || hv <= 0 || wv <= 0 {
-		return [2]int64{}, usage.Errorf("--train-crop %q: want HxW, e.g. 1024x1024", s)
+		return [2]int64{}, fmt.Errorf("%q: want HxW, e.g. 1024x1024", s)
 	}
 	return [2]int64{hv, wv}, nil
 }
@@ -46,28 +64,9 @@ func ParseCrop(s string) ([2]int64, error) {
 // Run prepares opts.Model and writes opts.Out.
 func Run(ctx context.Context, opts Options) error {
 	if opts.Model == "" || opts.Out == "" {
-		return usage.Errorf("export needs --model and --out")
+		return errors.New("export needs a model and an output")
 	}
-	var f passes.Fusion
-	for _, p := range opts.Plugins {
-		for _, name := range strings.Split(p, ",") {
-			name = strings.TrimSpace(name)
-			if name == "" {
-				continue
-			}
-			if !knownPlugins[name] {
-				return usage.Errorf("--plugins: unknown plugin %q (known: spg, avgpool)", name)
-			}
-			f.SPG = f.SPG || name == "spg"
-			f.AvgPool = f.AvgPool || name == "avgpool"
-		}
-	}
-	if opts.TrainCrop != "" {
-		var err error
-		if f.TrainCrop, err = ParseCrop(opts.TrainCrop); err != nil {
-			return err
-		}
-	}
+	f := opts.Fusion
 	m, err := onnxio.Load(opts.Model)
 	if err != nil {
 		return err

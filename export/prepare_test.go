@@ -11,16 +11,20 @@ import (
 	"testing"
 
 	"github.com/segtrt/segtrt/internal/testmodels"
-	"github.com/segtrt/segtrt/internal/usage"
 	"github.com/segtrt/segtrt/onnx/graph"
 	"github.com/segtrt/segtrt/onnx/onnxio"
 	"github.com/segtrt/segtrt/onnx/onnxpb"
+	"github.com/segtrt/segtrt/onnx/passes"
 	"github.com/segtrt/segtrt/ort"
 )
 
 func runModel(t *testing.T, path string, input []float32, shape []int64) [][]float32 {
 	t.Helper()
 	m, err := onnxio.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err = passes.Runnable(m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +91,7 @@ func countOps(t *testing.T, path string) map[string]int {
 func TestFusedEqualsOriginal(t *testing.T) {
 	src := testmodels.Path("ops-opset17.onnx")
 	meta := testmodels.LoadMeta(t, "ops-opset17.onnx")
-	out, summary, _ := export(t, Options{Model: src, Plugins: []string{"spg,avgpool"}})
+	out, summary, _ := export(t, Options{Model: src, Fusion: passes.Fusion{SPG: true, AvgPool: true}})
 	ops := countOps(t, out)
 	// OpsNet has one SPG module and four pooling sites.
 	if ops["SPGExcite"] != 1 || ops["AvgPoolInfer"] != 4 || ops["Shape"] != 0 || ops["Constant"] != 0 {
@@ -114,7 +118,7 @@ func TestTrainCrop(t *testing.T) {
 	// Input 61x83, the pooled features are 7x10: stride 61/7 = 8 and 83/10 = 8.
 	// A 24x40 crop gives kernel ceil(24/8)=3 x ceil(40/8)=5. The
 	// GlobalAveragePool also feeds Flatten -> Gemm, so it stays global.
-	out, summary, warnings := export(t, Options{Model: src, Plugins: []string{"avgpool"}, TrainCrop: "24x40"})
+	out, summary, warnings := export(t, Options{Model: src, Fusion: passes.Fusion{AvgPool: true, TrainCrop: [2]int64{24, 40}}})
 	if strings.Count(summary, "-> kernel 3x5") != 2 || !strings.Contains(warnings, `/GlobalAveragePool: pooled value is used as a vector by "/Flatten"`) {
 		t.Fatalf("summary:\n%s\nwarnings: %s", summary, warnings)
 	}
@@ -128,7 +132,7 @@ func TestTrainCrop(t *testing.T) {
 	}
 	// A crop larger than the feature map clamps and warns, and is then
 	// plain global pooling again.
-	_, summary, warnings = export(t, Options{Model: src, TrainCrop: "1024x1024"})
+	_, summary, warnings = export(t, Options{Model: src, Fusion: passes.Fusion{TrainCrop: [2]int64{1024, 1024}}})
 	if !strings.Contains(warnings, "clamped to 7x10") || !strings.Contains(summary, "-> kernel 7x10") {
 		t.Fatalf("summary:\n%s\nwarnings: %s", summary, warnings)
 	}
@@ -152,7 +156,7 @@ func TestHalfMatchLeftUnchanged(t *testing.T) {
 	if err := m.Save(src, onnxio.SaveOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	out, _, warnings := export(t, Options{Model: src, Plugins: []string{"spg"}})
+	out, _, warnings := export(t, Options{Model: src, Fusion: passes.Fusion{SPG: true}})
 	if !strings.Contains(warnings, `"/spg/Add" (Add): SPG pattern not fused`) || !strings.Contains(warnings, `"/spg/Mul"`) {
 		t.Fatalf("warnings: %q", warnings)
 	}
@@ -161,15 +165,23 @@ func TestHalfMatchLeftUnchanged(t *testing.T) {
 	}
 }
 
-func TestBadOptions(t *testing.T) {
-	for _, o := range []Options{
-		{Model: "m.onnx"},
-		{Model: "m.onnx", Out: "o.onnx", Plugins: []string{"spg,nope"}},
-		{Model: "m.onnx", Out: "o.onnx", TrainCrop: "1024"},
-	} {
-		if err := Run(context.Background(), o); !usage.Is(err) {
-			t.Errorf("%+v: %v, want a usage error", o, err)
+func TestParseOptions(t *testing.T) {
+	if f, err := ParsePlugins([]string{"spg, avgpool"}); err != nil || !f.SPG || !f.AvgPool {
+		t.Errorf("spg, avgpool: %+v %v", f, err)
+	}
+	if _, err := ParsePlugins([]string{"spg,nope"}); err == nil || !strings.Contains(err.Error(), `unknown plugin "nope"`) {
+		t.Errorf("nope: %v", err)
+	}
+	if c, err := ParseCrop("1024x512"); err != nil || c != [2]int64{1024, 512} {
+		t.Errorf("1024x512: %v %v", c, err)
+	}
+	for _, bad := range []string{"1024", "0x5", "ax5", "-1x5"} {
+		if _, err := ParseCrop(bad); err == nil {
+			t.Errorf("%q accepted", bad)
 		}
+	}
+	if err := Run(context.Background(), Options{Model: "m.onnx"}); err == nil {
+		t.Error("no output accepted")
 	}
 }
 
@@ -178,7 +190,7 @@ func TestBadOptions(t *testing.T) {
 // module (stages - 1 = 1) and per context pooling (one per stage = 2).
 func TestSPGNetFixture(t *testing.T) {
 	src := filepath.Join(testmodels.Root(), "testdata", "models", "spgnet-micro-256x512.onnx")
-	out, summary, warnings := export(t, Options{Model: src, Plugins: []string{"spg", "avgpool"}})
+	out, summary, warnings := export(t, Options{Model: src, Fusion: passes.Fusion{SPG: true, AvgPool: true}})
 	ops := countOps(t, out)
 	if ops["SPGExcite"] != 1 || ops["AvgPoolInfer"] != 2 || ops["AveragePool"] != 0 || warnings != "" {
 		t.Fatalf("ops %v\n%s\nwarnings: %s", ops, summary, warnings)
@@ -196,7 +208,7 @@ func TestSPGNetFixture(t *testing.T) {
 // training crop must not turn those into inference pooling.
 func TestTrainCropLeavesSEGates(t *testing.T) {
 	src := filepath.Join(testmodels.Root(), "testdata", "models", "sgcpnet-256x512.onnx")
-	_, summary, warnings := export(t, Options{Model: src, TrainCrop: "128x256"})
+	_, summary, warnings := export(t, Options{Model: src, Fusion: passes.Fusion{TrainCrop: [2]int64{128, 256}}})
 	if strings.Contains(summary, "train-crop:") || strings.Count(warnings, "(a channel gate); left as global pooling") != 9 {
 		t.Fatalf("summary:\n%s\nwarnings:\n%s", summary, warnings)
 	}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"sort"
 
+	"github.com/segtrt/segtrt/internal/opterr"
 	"github.com/segtrt/segtrt/onnx/cost"
 	"github.com/segtrt/segtrt/onnx/graph"
 	"github.com/segtrt/segtrt/onnx/onnxio"
@@ -23,9 +24,12 @@ type Options struct {
 	InputShapes map[string][]int64
 	JSON        bool
 	Stdout      io.Writer
+	// OptionName spells an option's field name for notes and errors
+	// (opterr); nil keeps the field name.
+	OptionName func(field string) string
 }
 
-// Report is what inspect prints; its JSON form is a contract (DESIGN.md).
+// Report is what inspect prints; its JSON form is a contract (docs/inspect-json.md).
 type Report struct {
 	Model     string           `json:"model"`
 	IRVersion int64            `json:"ir_version"`
@@ -41,6 +45,19 @@ type Report struct {
 	SPGExcite []SPGSite        `json:"spg_excitation"`
 	Pooling   []PoolSite       `json:"pooling"`
 	Notes     []string         `json:"notes,omitempty"`
+
+	notes []*opterr.Error // Notes before option names are spelled
+}
+
+// spellNotes writes Notes with options named by name (nil: field names).
+func (r *Report) spellNotes(name func(string) string) {
+	if name == nil {
+		name = func(f string) string { return f }
+	}
+	r.Notes = nil
+	for _, n := range r.notes {
+		r.Notes = append(r.Notes, n.Render(name))
+	}
 }
 
 // Tensor describes a graph input or output; -1 is an unknown dimension.
@@ -74,6 +91,7 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
+	rep.spellNotes(opts.OptionName)
 	if opts.JSON {
 		enc := json.NewEncoder(opts.Stdout)
 		enc.SetIndent("", "  ")
@@ -139,11 +157,12 @@ func Inspect(path string, inputShapes map[string][]int64) (*Report, error) {
 			Feature: p.Feature, Kernel: p.Kernel, Resized: p.Resize >= 0,
 		})
 	}
+	rep.spellNotes(nil)
 	return rep, nil
 }
 
 // inferShapes runs shape inference when every input shape is known. A model
-// with dynamic inputs and no --input-shape still gets the shape-free parts
+// with dynamic inputs and no input shapes given still gets the shape-free parts
 // of the report, with a note; any other failure is an error.
 func inferShapes(path string, m *onnxio.Model, g *graph.Graph, given map[string][]int64, rep *Report) (shapes.Result, error) {
 	for _, in := range g.Inputs {
@@ -152,8 +171,8 @@ func inferShapes(path string, m *onnxio.Model, g *graph.Graph, given map[string]
 		}
 		for _, d := range in.GetType().GetTensorType().GetShape().GetDim() {
 			if d.GetDimValue() <= 0 {
-				rep.Notes = append(rep.Notes, fmt.Sprintf(
-					"input %q has dynamic dimensions: give --input-shape %s:1x3xHxW for shapes and MACs", in.GetName(), in.GetName()))
+				note, _ := opterr.As(opterr.Hintf("input %q has dynamic dimensions: give {InputShapes} %s:1x3xHxW for shapes and MACs", in.GetName(), in.GetName()))
+				rep.notes = append(rep.notes, note)
 				return nil, nil
 			}
 		}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/segtrt/segtrt/internal/opterr"
+
 	onnxruntime "github.com/yalue/onnxruntime_go"
 )
 
@@ -65,7 +67,7 @@ func Find(flagPath string) (string, error) {
 			return "", fmt.Errorf("%w: %s does not exist", ErrNotFound, p)
 		}
 	}
-	return "", fmt.Errorf("%w: tried %s (run `make deps`, or pass --ort-lib or set %s)",
+	return "", opterr.Hintf("%w: tried %s (run `make deps`, or give {ORTLib} or set %s)",
 		ErrNotFound, strings.Join(Candidates(flagPath), ", "), EnvLibrary)
 }
 

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/segtrt/segtrt/internal/opterr"
 )
 
 // Environment variables that point at libraries (a file, or for the
@@ -153,7 +155,7 @@ func (e Env) LoadOrder(name, explicit, envVar string) []string {
 // exist.
 func (e Env) PluginLibs(explicit []string) ([]string, error) {
 	var list []string
-	from := "--plugin-lib"
+	from := "" // the caller's option
 	if len(explicit) > 0 {
 		list = explicit
 	} else if v := e.Getenv(EnvPluginLib); v != "" {
@@ -175,6 +177,9 @@ func (e Env) PluginLibs(explicit []string) ([]string, error) {
 	out := make([]string, 0, len(list))
 	for _, p := range list {
 		if !e.isFile(p) {
+			if from == "" {
+				return nil, opterr.Hintf("{PluginLibs} %s: no such file", p)
+			}
 			return nil, fmt.Errorf("%s %s: no such file", from, p)
 		}
 		abs, err := filepath.Abs(p)

@@ -131,7 +131,7 @@ func TestPluginLibs(t *testing.T) {
 	if got, err := env.PluginLibs([]string{lib}); err != nil || !reflect.DeepEqual(got, []string{lib}) {
 		t.Fatalf("explicit: %q %v", got, err)
 	}
-	if _, err := env.PluginLibs([]string{"rel/none.so"}); err == nil || !strings.Contains(err.Error(), "--plugin-lib rel/none.so") {
+	if _, err := env.PluginLibs([]string{"rel/none.so"}); err == nil || !strings.Contains(err.Error(), "PluginLibs rel/none.so") {
 		t.Fatalf("explicit missing: %v", err)
 	}
 }

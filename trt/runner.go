@@ -7,6 +7,8 @@ import (
 	"os"
 	"slices"
 
+	"github.com/segtrt/segtrt/internal/opterr"
+
 	"github.com/segtrt/segtrt/internal/device"
 	"github.com/segtrt/segtrt/trt/enginemeta"
 )
@@ -229,7 +231,7 @@ func runnerPlugins(explicit []string, meta *enginemeta.Metadata, env Env) ([]str
 		return nil, err
 	}
 	if len(meta.PluginLibs) > 0 && len(libs) == 0 {
-		return nil, fmt.Errorf("the engine was built with plugin libraries %s, which are gone or changed: pass --plugin-lib or set %s",
+		return nil, opterr.Hintf("the engine was built with plugin libraries %s, which are gone or changed: give {PluginLibs} or set %s",
 			fileList(meta.PluginLibs), EnvPluginLib)
 	}
 	return libs, nil
@@ -286,7 +288,7 @@ func chooseInputShape(path string, in TensorDesc, asked []int64, meta *enginemet
 		return slices.Clone(in.Shape), nil
 	case asked != nil:
 		if len(asked) != len(in.Shape) {
-			return nil, fmt.Errorf("%s: input %s has rank %d, --input-shape gives %d", path, in.Name, len(in.Shape), len(asked))
+			return nil, fmt.Errorf("%s: %w", path, opterr.Hintf("input %s has rank %d, {InputShapes} gives %d", in.Name, len(in.Shape), len(asked)))
 		}
 		return slices.Clone(asked), nil
 	}
@@ -297,7 +299,7 @@ func chooseInputShape(path string, in TensorDesc, asked []int64, meta *enginemet
 			}
 		}
 	}
-	return nil, fmt.Errorf("%s: input %s is dynamic (%v) and neither --input-shape nor a profile gives its shape", path, in.Name, in.Shape)
+	return nil, fmt.Errorf("%s: %w", path, opterr.Hintf("input %s is dynamic (%v) and neither {InputShapes} nor a profile gives its shape", in.Name, in.Shape))
 }
 
 func numel(shape []int64) int {

@@ -2,13 +2,13 @@ package validate
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
 	"time"
 
 	"github.com/segtrt/segtrt/dataset"
-	"github.com/segtrt/segtrt/internal/usage"
 	"github.com/segtrt/segtrt/score"
 )
 
@@ -24,7 +24,7 @@ type MergeOptions struct {
 // split would give: confusion matrices add, latency samples pool.
 func Merge(ctx context.Context, opts MergeOptions) error {
 	if len(opts.Shards) == 0 {
-		return usage.Errorf("give the shard reports to merge")
+		return errors.New("no shard reports to merge")
 	}
 	var targets *Targets
 	if opts.Targets != "" {
@@ -40,7 +40,7 @@ func Merge(ctx context.Context, opts MergeOptions) error {
 			return err
 		}
 		if r.Shard == nil {
-			return fmt.Errorf("%s: not a shard report (made without --shard)", path)
+			return fmt.Errorf("%s: not a shard report (validated without sharding)", path)
 		}
 		shards = append(shards, r)
 	}

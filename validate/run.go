@@ -14,8 +14,8 @@ import (
 	"github.com/segtrt/segtrt/dataset"
 	"github.com/segtrt/segtrt/internal/device"
 	"github.com/segtrt/segtrt/internal/fserr"
+	"github.com/segtrt/segtrt/internal/opterr"
 	"github.com/segtrt/segtrt/internal/progress"
-	"github.com/segtrt/segtrt/internal/usage"
 	"github.com/segtrt/segtrt/ort"
 	"github.com/segtrt/segtrt/score"
 )
@@ -32,7 +32,7 @@ type Options struct {
 	Data            string
 	Split           string
 	Limit           int
-	Shard           string // "I/N"
+	Shard           *Shard // nil: the whole split
 	Targets         string
 	ReportDir       string
 	SavePredictions string
@@ -45,29 +45,31 @@ type Options struct {
 	Timing          Timing
 	Version         string // segtrt's, for the report
 	Stdout, Stderr  io.Writer
+	Progress        progress.Reporter // one step per image scored
 }
 
-func (o *Options) check() error {
-	switch {
-	case o.Model == "":
-		return usage.Errorf("--model is required")
-	case o.Data == "":
-		return usage.Errorf("--data is required")
-	case o.Reference != "" && o.ReferenceReport != "":
-		return usage.Errorf("give --reference or --reference-report, not both")
-	}
-	return nil
-}
+// Shard selects images k (in the split's order) with k mod Count == Index.
+type Shard struct{ Index, Count int }
 
 // ParseShard reads "I/N" (0 <= I < N).
-func ParseShard(s string) (int, int, error) {
+func ParseShard(s string) (Shard, error) {
 	a, b, ok := strings.Cut(s, "/")
 	i, err1 := strconv.Atoi(a)
 	n, err2 := strconv.Atoi(b)
 	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
-		return 0, 0, usage.Errorf("--shard %q: want I/N with 0 <= I < N, e.g. 0/4", s)
+		return Shard{}, fmt.Errorf("%q: want I/N with 0 <= I < N, e.g. 0/4", s)
 	}
-	return i, n, nil
+	return Shard{i, n}, nil
+}
+
+func (o *Options) check() error {
+	switch {
+	case o.Model == "" || o.Data == "":
+		return errors.New("validate needs a model and a data set")
+	case o.Reference != "" && o.ReferenceReport != "":
+		return opterr.Errorf("give {Reference} or {ReferenceReport}, not both")
+	}
+	return nil
 }
 
 // Run validates a candidate model and writes the reports. It returns an
@@ -89,7 +91,7 @@ func Run(ctx context.Context, opts Options) error {
 			return err
 		}
 		if targets.NeedsReference() && opts.Reference == "" && opts.ReferenceReport == "" {
-			return usage.Errorf("%s: max_miou_drop and max_class_iou_drop need --reference or --reference-report", opts.Targets)
+			return fmt.Errorf("%s: %w", opts.Targets, opterr.Errorf("max_miou_drop and max_class_iou_drop need {Reference} or {ReferenceReport}"))
 		}
 	}
 	set, err := dataset.Open(opts.Data, opts.Split)
@@ -98,15 +100,11 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	set = set.Limit(opts.Limit)
 	var shard *ShardData
-	if opts.Shard != "" {
-		i, n, err := ParseShard(opts.Shard)
-		if err != nil {
+	if opts.Shard != nil {
+		if set, err = set.Shard(opts.Shard.Index, opts.Shard.Count); err != nil {
 			return err
 		}
-		if set, err = set.Shard(i, n); err != nil {
-			return err
-		}
-		shard = &ShardData{Index: i, Count: n}
+		shard = &ShardData{Index: opts.Shard.Index, Count: opts.Shard.Count}
 	}
 	var storedRef *Report
 	if opts.ReferenceReport != "" {
@@ -114,8 +112,8 @@ func Run(ctx context.Context, opts Options) error {
 			return err
 		}
 	}
-	for _, dir := range []string{opts.SavePredictions, opts.SaveOverlays} {
-		if err := prepareOutputDir(dir); err != nil {
+	for field, dir := range map[string]string{"SavePredictions": opts.SavePredictions, "SaveOverlays": opts.SaveOverlays} {
+		if err := prepareOutputDir(field, dir); err != nil {
 			return err
 		}
 	}
@@ -136,10 +134,10 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	pre := dataset.Preprocess{Height: int(cand.InputShape[2]), Width: int(cand.InputShape[3]), Mean: opts.Mean, Std: opts.Std, BGR: opts.BGR}
 	if err := pre.Validate(); err != nil {
-		return usage.Errorf("%v", err)
+		return fmt.Errorf("%s: %w", opts.Model, err)
 	}
 	out := &outputs{set: set, predDir: opts.SavePredictions, overlayDir: opts.SaveOverlays}
-	step, done := progress.Bar(opts.Stderr, set.Len(), "validate")
+	step, done := opts.Progress.Start(set.Len())
 	res, err := evaluate(ctx, set, cand, ref, pre, out, step)
 	done()
 	if err != nil {
@@ -245,7 +243,7 @@ func sameImages(stored, rep *Report, path string) error {
 // prepareOutputDir makes a predictions/overlays folder, refusing one that
 // holds other files: Cityscapes' script must find exactly one prediction
 // per image there.
-func prepareOutputDir(dir string) error {
+func prepareOutputDir(field, dir string) error {
 	if dir == "" {
 		return nil
 	}
@@ -257,7 +255,7 @@ func prepareOutputDir(dir string) error {
 		return fmt.Errorf("%s: %w", dir, fserr.Reason(err))
 	}
 	if len(entries) > 0 {
-		return usage.Errorf("%s is not empty; give an empty or new folder", dir)
+		return opterr.Errorf("{"+field+"} %s is not empty; give an empty or new folder", dir)
 	}
 	return nil
 }

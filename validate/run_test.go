@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/segtrt/segtrt/internal/opterr"
 	"github.com/segtrt/segtrt/internal/testmodels"
-	"github.com/segtrt/segtrt/internal/usage"
 )
 
 var miniData = filepath.Join(testmodels.Root(), "testdata", "cityscapes-mini")
@@ -151,7 +151,11 @@ func TestShardsMergeToOneRun(t *testing.T) {
 	var shardFiles []string
 	for _, s := range []string{"1/2", "0/2"} {
 		o := baseOptions(t)
-		o.Shard = s
+		sh, err := ParseShard(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.Shard = &sh
 		o.ReportDir = filepath.Join(dir, "shard"+s[:1])
 		if err := Run(context.Background(), o); err != nil {
 			t.Fatal(err)
@@ -184,10 +188,10 @@ func TestBadInputLeavesNoReport(t *testing.T) {
 	badTargets := filepath.Join(dir, "bad.yaml")
 	os.WriteFile(badTargets, []byte("min_fsp: 3\n"), 0o644)
 	cases := []struct {
-		name  string
-		edit  func(o *Options)
-		want  string
-		usage bool
+		name   string
+		edit   func(o *Options)
+		want   string
+		option bool // an error about how the options were set
 	}{
 		{"wrong class count", func(o *Options) { o.Model = testmodels.Path("plain.onnx") }, "plain.onnx: output \"logits\": shape", false},
 		{"unknown target key", func(o *Options) { o.Targets = badTargets }, `unknown key "min_fsp"`, false},
@@ -195,11 +199,11 @@ func TestBadInputLeavesNoReport(t *testing.T) {
 		{"drop without reference", func(o *Options) {
 			os.WriteFile(filepath.Join(dir, "drop.yaml"), []byte("max_miou_drop: 1\n"), 0o644)
 			o.Targets = filepath.Join(dir, "drop.yaml")
-		}, "need --reference", true},
+		}, "need Reference or ReferenceReport", true},
 		{"missing split", func(o *Options) { o.Split = "nope" }, "nope", false},
 		{"input shape mismatch", func(o *Options) { o.InputShapes = map[string][]int64{"input": {1, 3, 32, 32}} }, "1x3x32x32", false},
 		{"missing model", func(o *Options) { o.Model = filepath.Join(dir, "gone.onnx") }, "gone.onnx", false},
-		{"bad shard", func(o *Options) { o.Shard = "2/2" }, "--shard", true},
+		{"shard past the split", func(o *Options) { o.Shard = &Shard{Index: 2, Count: 2} }, "bad shard 2/2", false},
 		{"trt backend", func(o *Options) { o.Backend = "trt" }, "-tags tensorrt", false},
 	}
 	for _, c := range cases {
@@ -211,8 +215,8 @@ func TestBadInputLeavesNoReport(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
 				t.Fatalf("got %v, want one line containing %q", err, c.want)
 			}
-			if usage.Is(err) != c.usage {
-				t.Errorf("usage error: %v, want %v", usage.Is(err), c.usage)
+			if _, ok := opterr.As(err); ok != c.option {
+				t.Errorf("option error: %v, want %v", ok, c.option)
 			}
 			if _, err := os.Stat(o.ReportDir); !os.IsNotExist(err) {
 				t.Errorf("report folder exists after a failed run")

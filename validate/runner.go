@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/segtrt/segtrt/internal/opterr"
 	"github.com/segtrt/segtrt/onnx/onnxio"
 	"github.com/segtrt/segtrt/onnx/passes"
 	"github.com/segtrt/segtrt/ort"
@@ -105,14 +106,16 @@ func openModel(path, backend, ortLib string, inputShapes map[string][]int64) (*l
 	}
 	for name := range inputShapes {
 		if name != s.Input {
-			return fail("--input-shape names %q, but the model's input is %q", name, s.Input)
+			s.Close()
+			return nil, fmt.Errorf("%s: %w", path, opterr.Errorf("{InputShapes} names %q, but the model's input is %q", name, s.Input))
 		}
 	}
 	if len(lm.InputShape) != 4 || lm.InputShape[0] != 1 || lm.InputShape[1] != 3 {
 		return fail("input %q has shape %v; want 1x3xHxW", s.Input, lm.InputShape)
 	}
 	if lm.InputShape[2] <= 0 || lm.InputShape[3] <= 0 {
-		return fail("input %q has dynamic height or width; give --input-shape %s:1x3xHxW", s.Input, s.Input)
+		s.Close()
+		return nil, fmt.Errorf("%s: %w", path, opterr.Hintf("input %q has dynamic height or width; give {InputShapes} %s:1x3xHxW", s.Input, s.Input))
 	}
 	lm.Logits, err = lm.Runner.OutputShape(lm.InputShape)
 	if err != nil {

@@ -1,15 +1,50 @@
 package main
 
 import (
+	"context"
+	"math"
+	"regexp"
+
 	"github.com/spf13/cobra"
 
 	"github.com/segtrt/segtrt/calib"
 	"github.com/segtrt/segtrt/internal/progress"
+	"github.com/segtrt/segtrt/internal/usage"
 )
 
-func newCalibrateCmd() *cobra.Command {
-	opts := calib.Options{}
-	var pre preprocessFlags
+// calibrateOptions is what `segtrt calibrate` was asked to do: a
+// calibration, or one of the conversions that need no data.
+type calibrateOptions struct {
+	mode    string // calibrate, from-cache or from-qdq
+	calib   calib.Options
+	convert calib.ConvertOptions
+}
+
+func calibrateRun(ctx context.Context, o *calibrateOptions) error {
+	switch o.mode {
+	case "from-cache":
+		return calib.FromCache(o.convert)
+	case "from-qdq":
+		return calib.FromQDQ(o.convert)
+	}
+	return calib.Run(ctx, o.calib)
+}
+
+// newCalibrateCmd wires calibrate's flags; runF does the work (tests pass
+// one that records the options).
+func newCalibrateCmd(runF func(context.Context, *calibrateOptions) error) *cobra.Command {
+	if runF == nil {
+		runF = calibrateRun
+	}
+	var f struct {
+		model, data, split, method, out, cache, trtVersion, report, fromCache, fromQDQ, sensSplit string
+		images, autoImages, sensImages                                                            int
+		seed                                                                                      uint64
+		percentile, maxDrop                                                                       float64
+		saveHist                                                                                  bool
+		exclude                                                                                   []string
+		pre                                                                                       preprocessFlags
+	}
 	cmd := &cobra.Command{
 		Use:   "calibrate --model M.onnx --data DIR --out M.int8.onnx [flags]",
 		Short: "Calibrate INT8 on Cityscapes images; write Q/DQ ONNX and a TensorRT cache",
@@ -32,39 +67,88 @@ Conversions without data:
   segtrt calibrate --from-qdq sgcpnet.int8.onnx --cache sgcpnet.calib`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
-			var err error
-			if opts.InputShapes, opts.Mean, opts.Std, err = pre.parse(); err != nil {
+			o := &calibrateOptions{mode: "calibrate"}
+			method, err := calib.ParseMethod(f.method)
+			if err != nil {
+				return usage.Errorf("--method: %v", err)
+			}
+			trtVersion, err := calib.ParseTensorRTVersion(f.trtVersion)
+			if err != nil {
+				return usage.Errorf("--trt-version: %v", err)
+			}
+			switch {
+			case !(f.maxDrop >= 0) || math.IsInf(f.maxDrop, 0):
+				return usage.Errorf("--max-miou-drop %v: want a positive number of points", f.maxDrop)
+			case !(f.percentile > 0 && f.percentile <= 100):
+				return usage.Errorf("--percentile %v: want a value in (0, 100]", f.percentile)
+			case f.images < 0:
+				return usage.Errorf("--images %d: want a positive count", f.images)
+			case f.autoImages < 0:
+				return usage.Errorf("--auto-images %d: want a positive count", f.autoImages)
+			case f.sensImages < 0:
+				return usage.Errorf("--sensitivity-images %d: want a positive count", f.sensImages)
+			}
+			var exclude []*regexp.Regexp
+			for _, p := range f.exclude {
+				re, err := regexp.Compile(p)
+				if err != nil {
+					return usage.Errorf("--exclude %q: %v", p, err)
+				}
+				exclude = append(exclude, re)
+			}
+			pre, err := f.pre.parse()
+			if err != nil {
 				return err
 			}
-			opts.BGR, opts.ORTLib = pre.bgr, pre.ortLib
-			opts.Stdout, opts.Stderr = c.OutOrStdout(), c.ErrOrStderr()
-			opts.Progress = func(n int) func() {
-				step, _ := progress.Bar(c.ErrOrStderr(), n, "calibrate")
-				return step
+			o.convert = calib.ConvertOptions{FromCache: f.fromCache, FromQDQ: f.fromQDQ, Model: f.model, Out: f.out, Cache: f.cache,
+				TensorRT: trtVersion, Exclude: exclude, InputShapes: pre.inputShapes, Stdout: c.OutOrStdout(), Stderr: c.ErrOrStderr()}
+			switch {
+			case f.fromQDQ != "":
+				if f.cache == "" {
+					return usage.Errorf("--from-qdq needs --cache to write")
+				}
+				o.mode = "from-qdq"
+				return runF(c.Context(), o)
+			case f.fromCache != "":
+				if f.model == "" || f.out == "" {
+					return usage.Errorf("--from-cache needs --model and --out")
+				}
+				o.mode = "from-cache"
+				return runF(c.Context(), o)
+			case f.model == "" || f.data == "" || f.out == "":
+				return usage.Errorf("calibrate needs --model, --data and --out (or --from-cache / --from-qdq)")
 			}
-			return calib.Run(c.Context(), opts)
+			o.calib = calib.Options{
+				Model: f.model, Data: f.data, Split: f.split, Images: f.images, Seed: f.seed, Method: method,
+				Percentile: f.percentile, AutoImages: f.autoImages, Out: f.out, Cache: f.cache, Report: f.report,
+				TensorRT: trtVersion, SaveHistograms: f.saveHist, Exclude: exclude, MaxMIoUDrop: f.maxDrop,
+				SensitivitySplit: f.sensSplit, SensitivityImages: f.sensImages,
+				InputShapes: pre.inputShapes, Mean: pre.mean, Std: pre.std, BGR: pre.bgr, ORTLib: pre.ortLib,
+				Stdout: c.OutOrStdout(), Stderr: c.ErrOrStderr(), Progress: progress.Bar(c.ErrOrStderr(), "calibrate"),
+			}
+			return runF(c.Context(), o)
 		},
 	}
-	f := cmd.Flags()
-	f.StringVar(&opts.Model, "model", "", "FP32 ONNX model")
-	f.StringVar(&opts.Data, "data", "", "Cityscapes-layout data set root")
-	f.StringVar(&opts.Split, "split", "train", "split to draw calibration images from")
-	f.IntVar(&opts.Images, "images", calib.DefaultImages, "calibration images (a seeded random subset)")
-	f.Uint64Var(&opts.Seed, "seed", 0, "seed of the image subset")
-	f.StringVar(&opts.Method, "method", string(calib.DefaultMethod), "auto, entropy, percentile, mse or minmax")
-	f.IntVar(&opts.AutoImages, "auto-images", 0, "images of --split held out to score methods under auto (default: a twelfth of --images, 8 to 50)")
-	f.Float64Var(&opts.Percentile, "percentile", calib.DefaultPercentile, "percentile for --method percentile")
-	f.StringVar(&opts.Out, "out", "", "Q/DQ ONNX model to write")
-	f.StringVar(&opts.Cache, "cache", "", "TensorRT calibration cache to write")
-	f.StringVar(&opts.TensorRT, "trt-version", "10.16.0", "TensorRT version the cache header names")
-	f.StringVar(&opts.Report, "report", "", "calib.json to write")
-	f.BoolVar(&opts.SaveHistograms, "save-histograms", false, "put each tensor's 2048-bin histogram into calib.json")
-	f.StringArrayVar(&opts.Exclude, "exclude", nil, "keep nodes whose name matches this regexp in float (repeatable)")
-	f.StringVar(&opts.FromCache, "from-cache", "", "build the Q/DQ model from this cache instead of calibrating")
-	f.StringVar(&opts.FromQDQ, "from-qdq", "", "write --cache from this Q/DQ model's scales")
-	f.Float64Var(&opts.MaxMIoUDrop, "max-miou-drop", 0, "keep the most harmful layers in float until INT8 loses at most this many mIoU points")
-	f.StringVar(&opts.SensitivitySplit, "sensitivity-split", "val", "split the sensitivity search scores on")
-	f.IntVar(&opts.SensitivityImages, "sensitivity-images", calib.DefaultSensitivityImages, "images of --sensitivity-split the search scores on")
-	pre.add(f)
+	fs := cmd.Flags()
+	fs.StringVar(&f.model, "model", "", "FP32 ONNX model")
+	fs.StringVar(&f.data, "data", "", "Cityscapes-layout data set root")
+	fs.StringVar(&f.split, "split", calib.DefaultSplit, "split to draw calibration images from")
+	fs.IntVar(&f.images, "images", calib.DefaultImages, "calibration images (a seeded random subset)")
+	fs.Uint64Var(&f.seed, "seed", 0, "seed of the image subset")
+	fs.StringVar(&f.method, "method", string(calib.DefaultMethod), "auto, entropy, percentile, mse or minmax")
+	fs.IntVar(&f.autoImages, "auto-images", 0, "images of --split held out to score methods under auto (default: a twelfth of --images, 8 to 50)")
+	fs.Float64Var(&f.percentile, "percentile", calib.DefaultPercentile, "percentile for --method percentile")
+	fs.StringVar(&f.out, "out", "", "Q/DQ ONNX model to write")
+	fs.StringVar(&f.cache, "cache", "", "TensorRT calibration cache to write")
+	fs.StringVar(&f.trtVersion, "trt-version", "10.16.0", "TensorRT version the cache header names")
+	fs.StringVar(&f.report, "report", "", "calib.json to write")
+	fs.BoolVar(&f.saveHist, "save-histograms", false, "put each tensor's 2048-bin histogram into calib.json")
+	fs.StringArrayVar(&f.exclude, "exclude", nil, "keep nodes whose name matches this regexp in float (repeatable)")
+	fs.StringVar(&f.fromCache, "from-cache", "", "build the Q/DQ model from this cache instead of calibrating")
+	fs.StringVar(&f.fromQDQ, "from-qdq", "", "write --cache from this Q/DQ model's scales")
+	fs.Float64Var(&f.maxDrop, "max-miou-drop", 0, "keep the most harmful layers in float until INT8 loses at most this many mIoU points")
+	fs.StringVar(&f.sensSplit, "sensitivity-split", calib.DefaultSensitivitySplit, "split the sensitivity search scores on")
+	fs.IntVar(&f.sensImages, "sensitivity-images", calib.DefaultSensitivityImages, "images of --sensitivity-split the search scores on")
+	f.pre.add(fs)
 	return cmd
 }

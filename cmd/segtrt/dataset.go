@@ -1,17 +1,17 @@
 package main
 
 import (
-	"os"
+	"context"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/segtrt/segtrt/dataset"
 	"github.com/segtrt/segtrt/dataset/synth"
+	"github.com/segtrt/segtrt/internal/progress"
 	"github.com/segtrt/segtrt/internal/usage"
 )
 
-func newDatasetCmd() *cobra.Command {
+func newDatasetCmd(synthF func(context.Context, synth.Options) error, checkF func(context.Context, dataset.CheckOptions) error) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "dataset",
 		Short: "Make and check Cityscapes-layout data sets",
@@ -24,11 +24,14 @@ func newDatasetCmd() *cobra.Command {
 			return c.Help()
 		},
 	}
-	cmd.AddCommand(newDatasetSynthCmd(), newDatasetCheckCmd())
+	cmd.AddCommand(newDatasetSynthCmd(synthF), newDatasetCheckCmd(checkF))
 	return cmd
 }
 
-func newDatasetSynthCmd() *cobra.Command {
+func newDatasetSynthCmd(runF func(context.Context, synth.Options) error) *cobra.Command {
+	if runF == nil {
+		runF = synth.Run
+	}
 	opts := synth.Options{}
 	cmd := &cobra.Command{
 		Use:   "synth --out DIR [flags]",
@@ -37,12 +40,22 @@ func newDatasetSynthCmd() *cobra.Command {
   segtrt dataset synth --out testdata/cityscapes-mini --train 3 --val 3 --test 3 --height 128 --width 256`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
-			opts.Stdout = c.OutOrStdout()
-			// A progress bar only for a person watching; logs stay clean.
-			if f, ok := c.ErrOrStderr().(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-				opts.Progress = f
+			switch {
+			case opts.Out == "":
+				return usage.Errorf("dataset synth: --out is required")
+			case opts.Train < 0 || opts.Val < 0 || opts.Test < 0:
+				return usage.Errorf("dataset synth: --train, --val and --test must not be negative")
+			case opts.Train+opts.Val+opts.Test == 0:
+				return usage.Errorf("dataset synth: nothing to do (--train, --val and --test are all 0)")
+			case opts.Height < synth.MinHeight || opts.Width < synth.MinWidth || opts.Height > synth.MaxHeight || opts.Width > synth.MaxWidth:
+				return usage.Errorf("dataset synth: --height %d --width %d is outside %dx%d..%dx%d",
+					opts.Height, opts.Width, synth.MinHeight, synth.MinWidth, synth.MaxHeight, synth.MaxWidth)
+			case opts.Workers < 0:
+				return usage.Errorf("dataset synth: --workers %d: want a positive count (0: one per core)", opts.Workers)
 			}
-			return synth.Run(c.Context(), opts)
+			opts.Stdout = c.OutOrStdout()
+			opts.Progress = progress.Bar(c.ErrOrStderr(), "synth")
+			return runF(c.Context(), opts)
 		},
 	}
 	f := cmd.Flags()
@@ -57,7 +70,10 @@ func newDatasetSynthCmd() *cobra.Command {
 	return cmd
 }
 
-func newDatasetCheckCmd() *cobra.Command {
+func newDatasetCheckCmd(runF func(context.Context, dataset.CheckOptions) error) *cobra.Command {
+	if runF == nil {
+		runF = dataset.RunCheck
+	}
 	opts := dataset.CheckOptions{}
 	cmd := &cobra.Command{
 		Use:   "check DIR [--split S]",
@@ -66,8 +82,11 @@ func newDatasetCheckCmd() *cobra.Command {
   segtrt dataset check data/cityscapes --split val`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, args []string) error {
+			if opts.Workers < 0 {
+				return usage.Errorf("dataset check: --workers %d: want a positive count (0: one per core)", opts.Workers)
+			}
 			opts.Root, opts.Stdout = args[0], c.OutOrStdout()
-			return dataset.RunCheck(c.Context(), opts)
+			return runF(c.Context(), opts)
 		},
 	}
 	cmd.Flags().StringVar(&opts.Split, "split", "", "split to check (default: every split found)")

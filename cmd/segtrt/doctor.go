@@ -1,13 +1,18 @@
 package main
 
 import (
+	"context"
+
 	"github.com/spf13/cobra"
 
 	"github.com/segtrt/segtrt/doctor"
 	"github.com/segtrt/segtrt/trt"
 )
 
-func newDoctorCmd() *cobra.Command {
+func newDoctorCmd(runF func(context.Context, doctor.Options) error) *cobra.Command {
+	if runF == nil {
+		runF = doctor.Run
+	}
 	opts := doctor.Options{}
 	cmd := &cobra.Command{
 		Use:   "doctor [--json]",
@@ -21,7 +26,7 @@ library, then lists what is missing and what for. Exits 0 either way.`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
 			opts.Version, opts.Stdout = version, c.OutOrStdout()
-			return doctor.Run(c.Context(), opts)
+			return runF(c.Context(), opts)
 		},
 	}
 	f := cmd.Flags()

@@ -9,21 +9,27 @@ import (
 
 // parseInputShapes reads repeated --input-shape NAME:1x3xHxW flags.
 func parseInputShapes(flags []string) (map[string][]int64, error) {
+	return parseShapeFlags("input-shape", flags)
+}
+
+// parseShapeFlags reads repeated NAME:1x3xHxW values of one flag.
+func parseShapeFlags(flag string, values []string) (map[string][]int64, error) {
 	out := map[string][]int64{}
-	for _, f := range flags {
-		name, dims, err := shapes.ParseInputShape(f)
+	for _, v := range values {
+		name, dims, err := shapes.ParseInputShape(v)
 		if err != nil {
-			return nil, usage.Errorf("--input-shape: %v", err)
+			return nil, usage.Errorf("--%s: %v", flag, err)
 		}
 		if _, dup := out[name]; dup {
-			return nil, usage.Errorf("--input-shape: %q given twice", name)
+			return nil, usage.Errorf("--%s: input %q given twice", flag, name)
 		}
 		out[name] = dims
 	}
 	return out, nil
 }
 
-// preprocessFlags are shared by calibrate and validate (DESIGN.md).
+// preprocessFlags are shared by calibrate and validate: how images become
+// the network's input, and where ONNX Runtime is.
 type preprocessFlags struct {
 	inputShapes []string
 	mean, std   []float64
@@ -39,21 +45,30 @@ func (p *preprocessFlags) add(fs *pflag.FlagSet) {
 	fs.StringVar(&p.ortLib, "ort-lib", "", "path of libonnxruntime.so.1 (else $SEGTRT_ORT_LIB, next to the binary, the make deps copy, system paths)")
 }
 
-// parse checks the values and returns input shapes, mean and std.
-func (p *preprocessFlags) parse() (map[string][]int64, [3]float32, [3]float32, error) {
-	var mean, std [3]float32
-	shapes, err := parseInputShapes(p.inputShapes)
-	if err != nil {
-		return nil, mean, std, err
+// preprocess is what preprocessFlags parse to.
+type preprocess struct {
+	inputShapes map[string][]int64
+	mean, std   [3]float32
+	bgr         bool
+	ortLib      string
+}
+
+// parse checks the values.
+func (p *preprocessFlags) parse() (preprocess, error) {
+	var out preprocess
+	var err error
+	if out.inputShapes, err = parseInputShapes(p.inputShapes); err != nil {
+		return out, err
 	}
 	if len(p.mean) != 3 || len(p.std) != 3 {
-		return nil, mean, std, usage.Errorf("--mean and --std take three values (R,G,B)")
+		return out, usage.Errorf("--mean and --std take three values (R,G,B)")
 	}
-	for i := range mean {
+	for i := range out.mean {
 		if p.std[i] <= 0 {
-			return nil, mean, std, usage.Errorf("--std values must be positive, got %v", p.std)
+			return out, usage.Errorf("--std values must be positive, got %v", p.std)
 		}
-		mean[i], std[i] = float32(p.mean[i]), float32(p.std[i])
+		out.mean[i], out.std[i] = float32(p.mean[i]), float32(p.std[i])
 	}
-	return shapes, mean, std, nil
+	out.bgr, out.ortLib = p.bgr, p.ortLib
+	return out, nil
 }

@@ -1,12 +1,19 @@
 package main
 
 import (
+	"context"
+
 	"github.com/spf13/cobra"
 
 	"github.com/segtrt/segtrt/inspect"
 )
 
-func newInspectCmd() *cobra.Command {
+// newInspectCmd wires inspect's flags; runF does the work (tests pass one
+// that records the options).
+func newInspectCmd(runF func(context.Context, inspect.Options) error) *cobra.Command {
+	if runF == nil {
+		runF = inspect.Run
+	}
 	opts := inspect.Options{}
 	var shapeFlags []string
 	cmd := &cobra.Command{
@@ -20,8 +27,8 @@ func newInspectCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			opts.Model, opts.InputShapes, opts.Stdout = args[0], shapes, c.OutOrStdout()
-			return inspect.Run(c.Context(), opts)
+			opts.Model, opts.InputShapes, opts.Stdout, opts.OptionName = args[0], shapes, c.OutOrStdout(), flagName
+			return runF(c.Context(), opts)
 		},
 	}
 	cmd.Flags().StringArrayVar(&shapeFlags, "input-shape", nil, "input shape NAME:1x3xHxW for dynamic models (repeatable)")

@@ -26,14 +26,16 @@ Exit codes: 0 ok, 1 error, 2 bad usage, 3 a validation target was missed.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usage.Errorf("%s: %v (see '%s --help')", c.CommandPath(), err, c.CommandPath())
 	})
+	// nil: each command's real work (tests give functions that record
+	// what the flags parsed to instead).
 	root.AddCommand(
-		newInspectCmd(),
-		newExportCmd(),
-		newDatasetCmd(),
-		newCalibrateCmd(),
-		newBuildCmd(),
-		newValidateCmd(),
-		newDoctorCmd(),
+		newInspectCmd(nil),
+		newExportCmd(nil),
+		newDatasetCmd(nil, nil),
+		newCalibrateCmd(nil),
+		newBuildCmd(nil),
+		newValidateCmd(nil, nil),
+		newDoctorCmd(nil),
 		newVersionCmd(),
 	)
 	return root

@@ -1,14 +1,24 @@
 package main
 
 import (
+	"context"
+
 	"github.com/spf13/cobra"
 
+	"github.com/segtrt/segtrt/internal/progress"
+	"github.com/segtrt/segtrt/internal/usage"
 	"github.com/segtrt/segtrt/validate"
 )
 
-func newValidateCmd() *cobra.Command {
+// newValidateCmd wires validate's flags; runF does the work (tests pass one
+// that records the options).
+func newValidateCmd(runF func(context.Context, validate.Options) error, mergeF func(context.Context, validate.MergeOptions) error) *cobra.Command {
+	if runF == nil {
+		runF = validate.Run
+	}
 	opts := validate.Options{}
 	var pre preprocessFlags
+	var shard string
 	cmd := &cobra.Command{
 		Use:   "validate --model CAND --data DIR [flags]",
 		Short: "Measure mIoU and speed of a candidate against a reference and targets",
@@ -21,13 +31,35 @@ Exits 3 when a target is missed.`,
   segtrt validate --model m.onnx --data cityscapes --shard 0/4 --report shard0/`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
-			var err error
-			if opts.InputShapes, opts.Mean, opts.Std, err = pre.parse(); err != nil {
+			switch {
+			case opts.Model == "":
+				return usage.Errorf("--model is required")
+			case opts.Data == "":
+				return usage.Errorf("--data is required")
+			case opts.Reference != "" && opts.ReferenceReport != "":
+				return usage.Errorf("give --reference or --reference-report, not both")
+			case opts.Backend != "auto" && opts.Backend != "ort" && opts.Backend != "trt":
+				return usage.Errorf("--backend %q: want auto, ort or trt", opts.Backend)
+			case opts.Limit < 0:
+				return usage.Errorf("--limit %d: want a positive count (0: all)", opts.Limit)
+			case opts.Timing.MinIterations < 0 || opts.Timing.Warmup < 0 || opts.Timing.MinDuration < 0:
+				return usage.Errorf("--warmup, --iterations and --duration must not be negative")
+			}
+			if shard != "" {
+				s, err := validate.ParseShard(shard)
+				if err != nil {
+					return usage.Errorf("--shard %v", err)
+				}
+				opts.Shard = &s
+			}
+			p, err := pre.parse()
+			if err != nil {
 				return err
 			}
-			opts.BGR, opts.ORTLib = pre.bgr, pre.ortLib
+			opts.InputShapes, opts.Mean, opts.Std, opts.BGR, opts.ORTLib = p.inputShapes, p.mean, p.std, p.bgr, p.ortLib
 			opts.Version, opts.Stdout, opts.Stderr = version, c.OutOrStdout(), c.ErrOrStderr()
-			return validate.Run(c.Context(), opts)
+			opts.Progress = progress.Bar(c.ErrOrStderr(), "validate")
+			return runF(c.Context(), opts)
 		},
 	}
 	f := cmd.Flags()
@@ -42,16 +74,19 @@ Exits 3 when a target is missed.`,
 	f.StringVar(&opts.SavePredictions, "save-predictions", "", "write {city}_{seq}_{frame}_pred_labelIds.png here (an empty folder)")
 	f.StringVar(&opts.SaveOverlays, "save-overlays", "", "write colour overlays here (an empty folder)")
 	f.StringVar(&opts.Backend, "backend", "auto", "auto, ort or trt")
-	f.StringVar(&opts.Shard, "shard", "", "validate shard I/N: images k with k mod N == I")
+	f.StringVar(&shard, "shard", "", "validate shard I/N: images k with k mod N == I")
 	f.DurationVar(&opts.Timing.Warmup, "warmup", validate.DefaultTiming.Warmup, "warm-up time before the timed loop")
 	f.IntVar(&opts.Timing.MinIterations, "iterations", validate.DefaultTiming.MinIterations, "minimum timed iterations")
 	f.DurationVar(&opts.Timing.MinDuration, "duration", validate.DefaultTiming.MinDuration, "minimum duration of the timed loop")
 	pre.add(f)
-	cmd.AddCommand(newValidateMergeCmd())
+	cmd.AddCommand(newValidateMergeCmd(mergeF))
 	return cmd
 }
 
-func newValidateMergeCmd() *cobra.Command {
+func newValidateMergeCmd(runF func(context.Context, validate.MergeOptions) error) *cobra.Command {
+	if runF == nil {
+		runF = validate.Merge
+	}
 	opts := validate.MergeOptions{}
 	cmd := &cobra.Command{
 		Use:     "merge SHARD.json... --report DIR",
@@ -60,7 +95,7 @@ func newValidateMergeCmd() *cobra.Command {
 		Args:    usageArgs(cobra.MinimumNArgs(1)),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Shards, opts.Stdout = args, c.OutOrStdout()
-			return validate.Merge(c.Context(), opts)
+			return runF(c.Context(), opts)
 		},
 	}
 	cmd.Flags().StringVar(&opts.ReportDir, "report", "", "write the merged reports here")

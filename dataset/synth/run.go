@@ -2,6 +2,7 @@ package synth
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"image/png"
 	"io"
@@ -10,9 +11,8 @@ import (
 	"runtime"
 	"sync"
 
-	"github.com/schollz/progressbar/v3"
-
-	"github.com/segtrt/segtrt/internal/usage"
+	"github.com/segtrt/segtrt/internal/opterr"
+	"github.com/segtrt/segtrt/internal/progress"
 )
 
 // Options configures Run (`segtrt dataset synth`).
@@ -21,29 +21,33 @@ type Options struct {
 	Train, Val, Test int // images per split
 	Height, Width    int
 	Seed             uint64
-	Workers          int       // 0 means GOMAXPROCS
-	Stdout           io.Writer // the closing summary
-	Progress         io.Writer // where a progress bar goes; nil for none
+	Workers          int               // 0 means GOMAXPROCS
+	Stdout           io.Writer         // the closing summary
+	Progress         progress.Reporter // one step per image
 }
 
-// Defaults for `segtrt dataset synth`.
+// Defaults for `segtrt dataset synth`, and the image sizes it renders.
 const (
 	DefaultTrain  = 300
 	DefaultVal    = 100
 	DefaultHeight = 256
 	DefaultWidth  = 512
+	MinHeight     = 32
+	MinWidth      = 32
+	MaxHeight     = 4096
+	MaxWidth      = 8192
 )
 
 func (o Options) validate() error {
 	switch {
 	case o.Out == "":
-		return usage.Errorf("dataset synth: --out is required")
+		return errors.New("no output folder")
 	case o.Train < 0 || o.Val < 0 || o.Test < 0:
-		return usage.Errorf("dataset synth: image counts must not be negative")
+		return errors.New("image counts must not be negative")
 	case o.Train+o.Val+o.Test == 0:
-		return usage.Errorf("dataset synth: nothing to do (--train, --val and --test are all 0)")
-	case o.Height < 32 || o.Width < 32 || o.Height > 4096 || o.Width > 8192:
-		return usage.Errorf("dataset synth: image size %dx%d is outside 32x32..4096x8192", o.Height, o.Width)
+		return errors.New("nothing to do (no train, val or test images)")
+	case o.Height < MinHeight || o.Width < MinWidth || o.Height > MaxHeight || o.Width > MaxWidth:
+		return fmt.Errorf("image size %dx%d is outside %dx%d..%dx%d", o.Height, o.Width, MinHeight, MinWidth, MaxHeight, MaxWidth)
 	}
 	return nil
 }
@@ -81,7 +85,7 @@ func Run(ctx context.Context, opt Options) error {
 		return err
 	}
 	if len(stray) > 0 {
-		return fmt.Errorf("%s already holds %d files this run would not write (e.g. %s); remove them or choose another --out",
+		return opterr.Hintf("%s already holds %d files this run would not write (e.g. %s); remove them or choose another {Out}",
 			opt.Out, len(stray), stray[0])
 	}
 
@@ -94,16 +98,7 @@ func Run(ctx context.Context, opt Options) error {
 	}
 	defer os.RemoveAll(tmp)
 
-	bar := progressbar.NewOptions(len(jobs), progressbar.OptionSetWriter(io.Discard))
-	if opt.Progress != nil {
-		bar = progressbar.NewOptions(len(jobs),
-			progressbar.OptionSetWriter(opt.Progress),
-			progressbar.OptionSetDescription("rendering"),
-			progressbar.OptionShowCount(),
-			progressbar.OptionSetPredictTime(true),
-			progressbar.OptionClearOnFinish(),
-			progressbar.OptionThrottle(100_000_000))
-	}
+	step, done := opt.Progress.Start(len(jobs))
 	workers := opt.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -126,7 +121,7 @@ func Run(ctx context.Context, opt Options) error {
 					cancel()
 					return
 				}
-				bar.Add(1)
+				step()
 			}
 		}()
 	}
@@ -140,7 +135,7 @@ feed:
 	}
 	close(next)
 	wg.Wait()
-	bar.Finish()
+	done()
 	select {
 	case err := <-errs:
 		return err

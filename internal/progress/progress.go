@@ -1,5 +1,6 @@
-// Package progress shows a progress bar for long work on a terminal and
-// nothing elsewhere, so CI logs stay clean.
+// Package progress is how long-running work reports progress: the command
+// layer hands the work a Reporter (a bar on a terminal, nothing elsewhere,
+// so CI logs stay clean) and the work calls it.
 package progress
 
 import (
@@ -10,14 +11,29 @@ import (
 	"golang.org/x/term"
 )
 
-// Bar returns a function to call once per finished item (of n), and one
-// to call when done. Both do nothing unless w is a terminal.
-func Bar(w io.Writer, n int, what string) (step, done func()) {
-	f, ok := w.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) {
+// Reporter starts the report of total items and returns a function to
+// call once per finished item and one to call when done. Both may be
+// called from any goroutine. A nil Reporter reports nothing.
+type Reporter func(total int) (step, done func())
+
+// Start is r(total), or two functions that do nothing for a nil r.
+func (r Reporter) Start(total int) (step, done func()) {
+	if r == nil {
 		return func() {}, func() {}
 	}
-	bar := progressbar.NewOptions(n, progressbar.OptionSetWriter(f), progressbar.OptionSetDescription(what),
-		progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
-	return func() { bar.Add(1) }, func() { bar.Finish() }
+	return r(total)
+}
+
+// Bar reports on a progress bar labelled what, drawn on w when w is a
+// terminal; elsewhere it draws nothing.
+func Bar(w io.Writer, what string) Reporter {
+	f, ok := w.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return nil
+	}
+	return func(total int) (step, done func()) {
+		bar := progressbar.NewOptions(total, progressbar.OptionSetWriter(f), progressbar.OptionSetDescription(what),
+			progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
+		return func() { bar.Add(1) }, func() { bar.Finish() }
+	}
 }

@@ -15,7 +15,7 @@
 package cost
 
 import (
-	"fmt"
+	"github.com/segtrt/segtrt/internal/opterr"
 
 	"github.com/segtrt/segtrt/onnx/graph"
 	"github.com/segtrt/segtrt/onnx/onnxpb"
@@ -103,7 +103,7 @@ func nodeMACs(n *onnxpb.NodeProto, res shapes.Result) (int64, error) {
 	get := func(name string) ([]int64, error) {
 		v := res[name]
 		if !v.Static() {
-			return nil, fmt.Errorf("shape of %q unknown (give --input-shape for dynamic models)", name)
+			return nil, opterr.Hintf("shape of %q unknown (give {InputShapes} for dynamic models)", name)
 		}
 		return v.Shape, nil
 	}

@@ -113,7 +113,7 @@ func ConvertFP16(m *onnxpb.ModelProto, g *graph.Graph, res shapes.Result, opts F
 	var sum FP16Summary
 	for _, n := range m.Graph.Node {
 		if n.GetOpType() == "QuantizeLinear" || n.GetOpType() == "DequantizeLinear" {
-			return sum, fmt.Errorf("node %s: --fp16 needs a float model; this one has Q/DQ nodes (quantise the float model instead)", graph.NodeName(n))
+			return sum, fmt.Errorf("node %s: FP16 conversion needs a float model; this one has Q/DQ nodes (quantise the float model instead)", graph.NodeName(n))
 		}
 	}
 	c := &fp16Converter{

@@ -3,6 +3,8 @@ package passes
 import (
 	"fmt"
 
+	"github.com/segtrt/segtrt/internal/opterr"
+
 	"google.golang.org/protobuf/proto"
 
 	"github.com/segtrt/segtrt/onnx/graph"
@@ -177,7 +179,7 @@ func inputSize(g *graph.Graph, res shapes.Result) ([2]int64, error) {
 	}
 	v := res[g.Inputs[0].GetName()]
 	if !v.Static() || len(v.Shape) != 4 {
-		return [2]int64{}, fmt.Errorf("input %q is %s; give --input-shape for a static NCHW size", g.Inputs[0].GetName(), v)
+		return [2]int64{}, opterr.Hintf("input %q is %s; give {InputShapes} for a static NCHW size", g.Inputs[0].GetName(), v)
 	}
 	return [2]int64{v.Shape[2], v.Shape[3]}, nil
 }

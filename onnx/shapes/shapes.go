@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/segtrt/segtrt/internal/opterr"
+
 	"github.com/segtrt/segtrt/onnx/graph"
 	"github.com/segtrt/segtrt/onnx/onnxpb"
 )
@@ -89,18 +91,18 @@ func Infer(g *graph.Graph, opset int64, inputs map[string][]int64) (Result, erro
 				names = append(names, in.GetName())
 			}
 			sort.Strings(names)
-			return nil, fmt.Errorf("--input-shape names %q, but the model's inputs are %s", name, strings.Join(names, ", "))
+			return nil, opterr.Hintf("{InputShapes} names %q, but the model's inputs are %s", name, strings.Join(names, ", "))
 		}
 	}
 	for _, in := range g.Inputs {
 		v := fromValueInfo(in)
 		if s, ok := inputs[in.GetName()]; ok {
 			if v.Shape != nil && len(v.Shape) != len(s) {
-				return nil, fmt.Errorf("--input-shape %s: rank %d, but the model's input has rank %d (%s)", in.GetName(), len(s), len(v.Shape), v)
+				return nil, opterr.Hintf("{InputShapes} %s: rank %d, but the model's input has rank %d (%s)", in.GetName(), len(s), len(v.Shape), v)
 			}
 			for i, d := range v.Shape {
 				if d >= 0 && d != s[i] {
-					return nil, fmt.Errorf("--input-shape %s:%s does not match the model's fixed input shape %s", in.GetName(), FormatShape(s), v)
+					return nil, opterr.Hintf("{InputShapes} %s:%s does not match the model's fixed input shape %s", in.GetName(), FormatShape(s), v)
 				}
 			}
 			v.Shape = append([]int64(nil), s...)

@@ -14,10 +14,11 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/segtrt/segtrt/internal/opterr"
 	"github.com/segtrt/segtrt/internal/testmodels"
-	"github.com/segtrt/segtrt/internal/usage"
 	"github.com/segtrt/segtrt/onnx/onnxio"
 	"github.com/segtrt/segtrt/onnx/onnxpb"
+	"github.com/segtrt/segtrt/onnx/shapes"
 	"github.com/segtrt/segtrt/trt"
 	"github.com/segtrt/segtrt/trt/enginemeta"
 )
@@ -48,43 +49,45 @@ func TestParsePrecision(t *testing.T) {
 	if p, _ := ParsePrecision(""); p != "fp32" {
 		t.Error("default", p)
 	}
-	if _, err := ParsePrecision("tf32"); !usage.Is(err) {
+	if _, err := ParsePrecision("tf32"); err == nil {
 		t.Error("tf32:", err)
 	}
 }
 
-func TestParseProfile(t *testing.T) {
-	p, err := ParseProfile([]string{"input:1x3x128x256"}, []string{"input:1x3x256x512", "mask:1x1x8x8"}, []string{"input:1x3x512x1024"})
-	if err != nil {
+// isUsage says whether err is about how options were set (opterr.Errorf).
+func isUsage(err error) bool {
+	oe, ok := opterr.As(err)
+	return ok && oe.Usage()
+}
+
+func profile(ins ...trt.ProfileInput) Profile {
+	p := Profile{}
+	for _, in := range ins {
+		p[in.Name] = in
+	}
+	return p
+}
+
+func TestProfileCheck(t *testing.T) {
+	d := func(v ...int64) []int64 { return v }
+	good := profile(trt.ProfileInput{Name: "input", Min: d(1, 3, 128, 256), Opt: d(1, 3, 256, 512), Max: d(1, 3, 512, 1024)},
+		trt.ProfileInput{Name: "mask", Min: d(1, 1, 8, 8), Opt: d(1, 1, 8, 8), Max: d(1, 1, 8, 8)})
+	if err := good.Check(); err != nil {
 		t.Fatal(err)
 	}
-	in := p["input"]
-	if !reflect.DeepEqual(in.Min, []int64{1, 3, 128, 256}) || !reflect.DeepEqual(in.Max, []int64{1, 3, 512, 1024}) {
-		t.Errorf("input %+v", in)
-	}
-	// --opt alone fixes min and max.
-	if m := p["mask"]; !reflect.DeepEqual(m.Min, m.Opt) || !reflect.DeepEqual(m.Max, m.Opt) {
-		t.Errorf("mask %+v", m)
-	}
-	if ins := p.Inputs(); len(ins) != 2 || ins[0].Name != "input" || ins[1].Name != "mask" {
+	if ins := good.Inputs(); len(ins) != 2 || ins[0].Name != "input" || ins[1].Name != "mask" {
 		t.Errorf("sorted inputs %+v", ins)
 	}
-	bad := []struct {
-		min, opt, max []string
-		want          string
+	for _, c := range []struct {
+		p    Profile
+		want string
 	}{
-		{[]string{"input:1x3x512x512"}, []string{"input:1x3x256x256"}, nil, "min <= opt <= max"},
-		{nil, []string{"input:1x3x256x256"}, []string{"input:1x3x128x512"}, "dimension 2 needs min <= opt <= max, got 256, 256, 128"},
-		{[]string{"input:1x3x64x64"}, nil, nil, "without --opt input"},
-		{nil, []string{"input:1x3x64"}, []string{"input:1x3x64x64"}, "different ranks"},
-		{nil, []string{"input:1x3x64x64", "input:1x3x64x64"}, nil, "given twice"},
-		{nil, []string{"input1x3x64x64"}, nil, "want NAME:DIMS"},
-		{nil, []string{"input:1x3x0x64"}, nil, "not a positive integer"},
-	}
-	for _, c := range bad {
-		_, err := ParseProfile(c.min, c.opt, c.max)
-		if err == nil || !usage.Is(err) || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("%v %v %v: %v, want %q", c.min, c.opt, c.max, err, c.want)
+		{profile(trt.ProfileInput{Name: "input", Min: d(1, 3, 512, 512), Opt: d(1, 3, 256, 256), Max: d(1, 3, 256, 256)}), "min <= opt <= max"},
+		{profile(trt.ProfileInput{Name: "input", Min: d(1, 3, 256, 256), Opt: d(1, 3, 256, 256), Max: d(1, 3, 128, 512)}), "dimension 2 needs min <= opt <= max, got 256, 256, 128"},
+		{profile(trt.ProfileInput{Name: "input", Min: d(1, 3, 64), Opt: d(1, 3, 64, 64), Max: d(1, 3, 64, 64)}), "ProfileMin, Profile and ProfileMax have different ranks"},
+	} {
+		if err := c.p.Check(); err == nil || !isUsage(err) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: %v, want %q", c.p, err, c.want)
 		}
 	}
 }
@@ -148,11 +151,11 @@ func TestCheckProfile(t *testing.T) {
 	dyn := ModelFacts{Inputs: []Input{{Name: "input", Dims: []int64{1, 3, -1, -1}}}}
 	static := ModelFacts{Inputs: []Input{{Name: "input", Dims: []int64{1, 3, 20, 30}}}}
 	prof := func(opt string) Profile {
-		p, err := ParseProfile(nil, []string{opt}, nil)
+		name, dims, err := shapes.ParseInputShape(opt)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return p
+		return profile(trt.ProfileInput{Name: name, Min: dims, Opt: dims, Max: dims})
 	}
 	if err := CheckProfile(dyn, prof("input:1x3x256x512")); err != nil {
 		t.Error(err)
@@ -165,13 +168,13 @@ func TestCheckProfile(t *testing.T) {
 		p    Profile
 		want string
 	}{
-		"dynamic without profile": {dyn, Profile{}, `input "input" is dynamic (1x3x?x?): give --opt input:1x3xHxW`},
-		"unknown name":            {dyn, prof("image:1x3x8x8"), `--opt names "image", but the model's inputs are input`},
+		"dynamic without profile": {dyn, Profile{}, `input "input" is dynamic (1x3x?x?): give Profile input:1x3xHxW`},
+		"unknown name":            {dyn, prof("image:1x3x8x8"), `Profile names "image", but the model's inputs are input`},
 		"rank":                    {dyn, prof("input:3x8x8"), "rank 4"},
 		"fixed dim changed":       {dyn, prof("input:2x3x8x8"), "fixed dimension 0 = 1"},
 		"static resized":          {static, prof("input:1x3x40x30"), "fixed dimension 2 = 20"},
 	} {
-		if err := CheckProfile(c.f, c.p); err == nil || !usage.Is(err) || !strings.Contains(err.Error(), c.want) {
+		if err := CheckProfile(c.f, c.p); err == nil || !isUsage(err) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v, want %q", name, err, c.want)
 		}
 	}
@@ -198,8 +201,8 @@ func TestPlanPrecision(t *testing.T) {
 		{"int8", 10, fp32, false, "needs scales"},
 		{"int8", 10, qdq, true, "already has Q/DQ"},
 		{"fp32", 10, qdq, false, "has Q/DQ nodes"},
-		{"fp16", 10, qdq, false, "use --precision best"},
-		{"fp16", 10, fp32, true, "--calib-cache needs --precision int8 or best"},
+		{"fp16", 10, qdq, false, "use Precision best"},
+		{"fp16", 10, fp32, true, "CalibCache needs Precision int8 or best"},
 		// An FP16 ONNX is typed already, on 10 as on 11.
 		{"fp16", 10, fp16, false, "strongly typed"},
 		{"best", 10, fp16, false, "built strongly typed"},
@@ -219,7 +222,7 @@ func TestPlanPrecision(t *testing.T) {
 		got := ""
 		if err != nil {
 			got = err.Error()
-			if !usage.Is(err) {
+			if !isUsage(err) {
 				t.Errorf("%+v: not a usage error", c)
 			}
 		} else {
@@ -272,8 +275,8 @@ func TestRunWritesEngineMetadataAndTimingCache(t *testing.T) {
 	fake := a10(10)
 	var stdout, stderr bytes.Buffer
 	opts := Options{
-		Model: testmodels.Path("plain.onnx"), Out: out, Precision: "fp16", Workspace: "512MiB", TimingCache: tc,
-		HWCompat: "ampere+", Version: "v-test", Stdout: &stdout, Stderr: &stderr, Backend: fake,
+		Model: testmodels.Path("plain.onnx"), Out: out, Precision: "fp16", Workspace: 512 << 20, TimingCache: tc,
+		HWCompat: trt.HWCompatAmperePlus, Version: "v-test", Stdout: &stdout, Stderr: &stderr, Backend: fake,
 		Now: func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) },
 	}
 	if err := Run(context.Background(), opts); err != nil {
@@ -319,7 +322,7 @@ func TestRunWritesEngineMetadataAndTimingCache(t *testing.T) {
 
 	// Again: refused without --force, nothing touched; done with it.
 	err = Run(context.Background(), opts)
-	if err == nil || !strings.Contains(err.Error(), "plain.engine exists; pass --force") || usage.Is(err) {
+	if err == nil || !strings.Contains(err.Error(), "plain.engine exists; pass Force to replace it") || isUsage(err) {
 		t.Fatalf("overwrite: %v", err)
 	}
 	opts.Force = true
@@ -372,19 +375,18 @@ func TestRunRefusesBeforeTensorRT(t *testing.T) {
 		usage bool
 		want  string
 	}{
-		{"no model", Options{Out: "e.engine"}, true, "build needs --model and --out"},
-		{"precision", Options{Model: plain, Out: "e", Precision: "fp8"}, true, `--precision "fp8"`},
-		{"hw-compat", Options{Model: plain, Out: "e", HWCompat: "hopper+"}, true, "--hw-compat"},
-		{"workspace", Options{Model: plain, Out: "e", Workspace: "lots"}, true, "--workspace"},
-		{"profile order", Options{Model: plain, Out: "e", Min: []string{"input:1x3x40x30"}, Opt: []string{"input:1x3x20x30"}}, true, "min <= opt <= max"},
-		{"profile vs fixed model", Options{Model: plain, Out: "e", Opt: []string{"input:1x3x40x30"}}, true, "fixed dimension 2 = 20"},
+		{"no model", Options{Out: "e.engine"}, false, "build needs a model and an output"},
+		{"precision", Options{Model: plain, Out: "e", Precision: "fp8"}, true, `Precision "fp8"`},
+		{"profile order", Options{Model: plain, Out: "e", Profile: profile(trt.ProfileInput{Name: "input", Min: []int64{1, 3, 40, 30}, Opt: []int64{1, 3, 20, 30}, Max: []int64{1, 3, 20, 30}})}, true, "min <= opt <= max"},
+		{"profile vs fixed model", Options{Model: plain, Out: "e", Profile: profile(trt.ProfileInput{Name: "input", Min: []int64{1, 3, 40, 30}, Opt: []int64{1, 3, 40, 30}, Max: []int64{1, 3, 40, 30}})}, true, "fixed dimension 2 = 20"},
 		{"dynamic without profile", Options{Model: variant(t, "dynamic"), Out: "e"}, true, "is dynamic"},
-		{"calib with fp16", Options{Model: plain, Out: "e", Precision: "fp16", CalibCache: "c"}, true, "--calib-cache needs --precision int8 or best"},
-		{"out is model", Options{Model: plain, Out: plain}, true, "--out is the model itself"},
-		{"overwrite", Options{Model: plain, Out: existing}, false, "old.engine exists; pass --force"},
+		{"calib with fp16", Options{Model: plain, Out: "e", Precision: "fp16", CalibCache: "c"}, true, "CalibCache needs Precision int8 or best"},
+		{"out is model", Options{Model: plain, Out: plain}, true, "Out is the model itself"},
+		{"device", Options{Model: plain, Out: "e", Device: -1}, true, "Device -1"},
+		{"overwrite", Options{Model: plain, Out: existing}, false, "old.engine exists; pass Force to replace it"},
 		{"missing model", Options{Model: filepath.Join(dir, "none.onnx"), Out: "e"}, false, "none.onnx: no such file"},
-		{"missing plugin lib", Options{Model: plain, Out: "e", PluginLibs: []string{filepath.Join(dir, "libx.so")}}, false, "--plugin-lib " + filepath.Join(dir, "libx.so") + ": no such file"},
-		{"plugin model without lib", Options{Model: variant(t, "plugin"), Out: "e", Env: &trt.Env{Getenv: func(string) string { return "" }, Executable: func() (string, error) { return "/none/segtrt", nil }, Stat: os.Stat}}, false, "uses segtrt plugins (SPGExcite): give --plugin-lib"},
+		{"missing plugin lib", Options{Model: plain, Out: "e", PluginLibs: []string{filepath.Join(dir, "libx.so")}}, false, "PluginLibs " + filepath.Join(dir, "libx.so") + ": no such file"},
+		{"plugin model without lib", Options{Model: variant(t, "plugin"), Out: "e", Env: &trt.Env{Getenv: func(string) string { return "" }, Executable: func() (string, error) { return "/none/segtrt", nil }, Stat: os.Stat}}, false, "uses segtrt plugins (SPGExcite): give PluginLibs"},
 		{"missing calib", Options{Model: plain, Out: "e", Precision: "int8", CalibCache: filepath.Join(dir, "none.calib")}, false, "none.calib"},
 		{"int8 without scales", Options{Model: plain, Out: "e", Precision: "int8"}, true, "needs scales"},
 	}
@@ -392,8 +394,8 @@ func TestRunRefusesBeforeTensorRT(t *testing.T) {
 		fake := a10(10)
 		c.opts.Backend = fake
 		err := Run(context.Background(), c.opts)
-		if err == nil || !strings.Contains(err.Error(), c.want) || usage.Is(err) != c.usage {
-			t.Errorf("%s: %v (usage %v), want %q (usage %v)", c.name, err, usage.Is(err), c.want, c.usage)
+		if err == nil || !strings.Contains(err.Error(), c.want) || isUsage(err) != c.usage {
+			t.Errorf("%s: %v (usage %v), want %q (usage %v)", c.name, err, isUsage(err), c.want, c.usage)
 		}
 		if len(fake.specs) != 0 {
 			t.Errorf("%s: built anyway", c.name)
@@ -407,7 +409,7 @@ func TestRunRefusesBeforeTensorRT(t *testing.T) {
 func TestRunAmperePlusNeedsAmpere(t *testing.T) {
 	fake := a10(10)
 	fake.gpu = enginemeta.GPU{Name: "Tesla T4", ComputeCapability: "7.5"}
-	opts := Options{Model: testmodels.Path("plain.onnx"), Out: filepath.Join(t.TempDir(), "e.engine"), HWCompat: "ampere+", Backend: fake}
+	opts := Options{Model: testmodels.Path("plain.onnx"), Out: filepath.Join(t.TempDir(), "e.engine"), HWCompat: trt.HWCompatAmperePlus, Backend: fake}
 	if err := Run(context.Background(), opts); err == nil || !strings.Contains(err.Error(), "Tesla T4 has compute capability 7.5") {
 		t.Fatal(err)
 	}

@@ -6,7 +6,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/segtrt/segtrt/internal/usage"
+	"github.com/segtrt/segtrt/internal/opterr"
 	"github.com/segtrt/segtrt/onnx/graph"
 	"github.com/segtrt/segtrt/onnx/onnxio"
 	"github.com/segtrt/segtrt/onnx/onnxpb"
@@ -106,20 +106,20 @@ func CheckProfile(f ModelFacts, p Profile) error {
 	for name, pi := range p {
 		in, ok := byName[name]
 		if !ok {
-			return usage.Errorf("--opt names %q, but the model's inputs are %s", name, strings.Join(names, ", "))
+			return opterr.Errorf("{Profile} names %q, but the model's inputs are %s", name, strings.Join(names, ", "))
 		}
 		if len(in.Dims) != len(pi.Opt) {
-			return usage.Errorf("input %q has rank %d (%s); the profile gives rank %d", name, len(in.Dims), shapes.FormatShape(in.Dims), len(pi.Opt))
+			return opterr.Errorf("input %q has rank %d (%s); the profile gives rank %d", name, len(in.Dims), shapes.FormatShape(in.Dims), len(pi.Opt))
 		}
 		for i, d := range in.Dims {
 			if d >= 0 && (pi.Min[i] != d || pi.Opt[i] != d || pi.Max[i] != d) {
-				return usage.Errorf("input %q has the fixed dimension %d = %d; the profile gives %d..%d", name, i, d, pi.Min[i], pi.Max[i])
+				return opterr.Errorf("input %q has the fixed dimension %d = %d; the profile gives %d..%d", name, i, d, pi.Min[i], pi.Max[i])
 			}
 		}
 	}
 	for _, in := range f.Inputs {
 		if _, ok := p[in.Name]; in.Dynamic() && !ok {
-			return usage.Errorf("input %q is dynamic (%s): give --opt %s:1x3xHxW (and --min/--max for a range)",
+			return opterr.Errorf("input %q is dynamic (%s): give {Profile} %s:1x3xHxW (and {ProfileRange} for a range)",
 				in.Name, shapes.FormatShape(in.Dims), in.Name)
 		}
 	}
@@ -150,36 +150,36 @@ func PlanPrecision(precision string, major int, f ModelFacts, calibCache bool) (
 	if major >= 11 {
 		switch {
 		case precision == "best":
-			return precisionPlan{}, usage.Errorf("--precision best: TensorRT %d builds strongly typed networks only, so precision comes from the ONNX model's types: "+
-				"use --precision fp16 with an FP16 ONNX (segtrt export --fp16) or --precision int8 with a Q/DQ model (segtrt calibrate)", major)
+			return precisionPlan{}, opterr.Errorf("{Precision} best: TensorRT %d builds strongly typed networks only, so precision comes from the ONNX model's types: "+
+				"use {Precision} fp16 with an FP16 ONNX (segtrt export --fp16) or {Precision} int8 with a Q/DQ model (segtrt calibrate)", major)
 		case calibCache:
-			return precisionPlan{}, usage.Errorf("--calib-cache: TensorRT %d has no implicit INT8 calibration; "+
+			return precisionPlan{}, opterr.Errorf("{CalibCache}: TensorRT %d has no implicit INT8 calibration; "+
 				"build from the Q/DQ model instead (segtrt calibrate --out M.int8.onnx, or --from-cache C --model M --out Q.onnx)", major)
 		}
 		return precisionPlan{StronglyTyped: true}, typedModelMatches(precision, major, f)
 	}
 	if f.FP16 {
 		if calibCache || precision == "best" {
-			return precisionPlan{}, usage.Errorf("--precision %s: this model carries FP16 types (segtrt export --fp16) and is built strongly typed; "+
-				"build the float32 model for flags-based precision, or drop --calib-cache", precision)
+			return precisionPlan{}, opterr.Errorf("{Precision} %s: this model carries FP16 types (segtrt export --fp16) and is built strongly typed; "+
+				"build the float32 model for flags-based precision, or drop {CalibCache}", precision)
 		}
 		return precisionPlan{StronglyTyped: true}, typedModelMatches(precision, major, f)
 	}
 	switch precision {
 	case "fp32":
 		if f.QDQ {
-			return precisionPlan{}, usage.Errorf("--precision fp32: the model has Q/DQ nodes; build it with --precision int8 (or best), or build the float model")
+			return precisionPlan{}, opterr.Errorf("{Precision} fp32: the model has Q/DQ nodes; build it with {Precision} int8 (or best), or build the float model")
 		}
 		if calibCache {
-			return precisionPlan{}, usage.Errorf("--calib-cache needs --precision int8 or best")
+			return precisionPlan{}, opterr.Errorf("{CalibCache} needs {Precision} int8 or best")
 		}
 		return precisionPlan{}, nil
 	case "fp16":
 		if f.QDQ {
-			return precisionPlan{}, usage.Errorf("--precision fp16: the model has Q/DQ nodes; use --precision best for INT8 plus FP16, or build the float model")
+			return precisionPlan{}, opterr.Errorf("{Precision} fp16: the model has Q/DQ nodes; use {Precision} best for INT8 plus FP16, or build the float model")
 		}
 		if calibCache {
-			return precisionPlan{}, usage.Errorf("--calib-cache needs --precision int8 or best")
+			return precisionPlan{}, opterr.Errorf("{CalibCache} needs {Precision} int8 or best")
 		}
 		return precisionPlan{Flags: []trt.Flag{trt.FlagFP16}}, nil
 	case "int8", "best":
@@ -189,13 +189,13 @@ func PlanPrecision(precision string, major int, f ModelFacts, calibCache bool) (
 		}
 		switch {
 		case f.QDQ && calibCache:
-			return precisionPlan{}, usage.Errorf("--calib-cache: the model already has Q/DQ nodes with its scales; drop --calib-cache or build the float model")
+			return precisionPlan{}, opterr.Errorf("{CalibCache}: the model already has Q/DQ nodes with its scales; drop {CalibCache} or build the float model")
 		case !f.QDQ && !calibCache:
-			return precisionPlan{}, usage.Errorf("--precision %s needs scales: a Q/DQ model (segtrt calibrate --out) or --calib-cache C with the float model", precision)
+			return precisionPlan{}, opterr.Errorf("{Precision} %s needs scales: a Q/DQ model (segtrt calibrate --out) or {CalibCache} C with the float model", precision)
 		}
 		return precisionPlan{Flags: flags, UseCalib: calibCache}, nil
 	}
-	return precisionPlan{}, usage.Errorf("--precision %q: want fp32, fp16, int8 or best", precision)
+	return precisionPlan{}, opterr.Errorf("{Precision} %q: want fp32, fp16, int8 or best", precision)
 }
 
 // typedModelMatches checks --precision against a strongly typed model.
@@ -203,18 +203,18 @@ func typedModelMatches(precision string, major int, f ModelFacts) error {
 	switch precision {
 	case "fp32":
 		if f.FP16 || f.QDQ {
-			return usage.Errorf("--precision fp32: the model carries %s, and TensorRT %d builds it as typed; build the float32 model", typedKind(f), major)
+			return opterr.Errorf("{Precision} fp32: the model carries %s, and TensorRT %d builds it as typed; build the float32 model", typedKind(f), major)
 		}
 	case "fp16":
 		if !f.FP16 || f.QDQ {
-			return usage.Errorf("--precision fp16 with TensorRT %d needs an FP16 ONNX (segtrt export --fp16 --out M.fp16.onnx); this model carries %s", major, typedKind(f))
+			return opterr.Errorf("{Precision} fp16 with TensorRT %d needs an FP16 ONNX (segtrt export --fp16 --out M.fp16.onnx); this model carries %s", major, typedKind(f))
 		}
 	case "int8":
 		if !f.QDQ {
-			return usage.Errorf("--precision int8 with TensorRT %d needs a Q/DQ model (segtrt calibrate --out M.int8.onnx); this model carries %s", major, typedKind(f))
+			return opterr.Errorf("{Precision} int8 with TensorRT %d needs a Q/DQ model (segtrt calibrate --out M.int8.onnx); this model carries %s", major, typedKind(f))
 		}
 	default:
-		return usage.Errorf("--precision %q: want fp32, fp16 or int8 with TensorRT %d", precision, major)
+		return opterr.Errorf("{Precision} %q: want fp32, fp16 or int8 with TensorRT %d", precision, major)
 	}
 	return nil
 }

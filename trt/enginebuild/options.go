@@ -1,7 +1,7 @@
-// Package enginebuild implements `segtrt build`: it checks every option
-// and the ONNX model before TensorRT is touched (options.go, model.go,
-// precision.go), builds through package trt (or a fake Backend in tests)
-// and writes the engine, E.engine.json and the timing cache atomically
+// Package enginebuild builds TensorRT engines from ONNX models: it checks
+// the options against the model before TensorRT is touched (options.go,
+// model.go), builds through package trt (or a fake Backend in tests) and
+// writes the engine, E.engine.json and the timing cache atomically
 // (run.go).
 package enginebuild
 
@@ -12,22 +12,22 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/segtrt/segtrt/internal/usage"
+	"github.com/segtrt/segtrt/internal/opterr"
 	"github.com/segtrt/segtrt/onnx/shapes"
 	"github.com/segtrt/segtrt/trt"
 )
 
-// Precisions accepted by --precision.
+// Precisions a build accepts.
 var Precisions = []string{"fp32", "fp16", "int8", "best"}
 
-// ParsePrecision checks --precision.
+// ParsePrecision reads a precision ("" is fp32).
 func ParsePrecision(s string) (string, error) {
 	p := strings.ToLower(strings.TrimSpace(s))
 	if p == "" {
 		return "fp32", nil
 	}
 	if !slices.Contains(Precisions, p) {
-		return "", usage.Errorf("--precision %q: want fp32, fp16, int8 or best", s)
+		return "", fmt.Errorf("%q: want fp32, fp16, int8 or best", s)
 	}
 	return p, nil
 }
@@ -68,61 +68,22 @@ func ParseSize(s string) (uint64, error) {
 // Profile is one optimisation profile's shapes by input name.
 type Profile map[string]trt.ProfileInput
 
-// ParseProfile reads repeated --min, --opt and --max NAME:1x3xHxW flags
-// into one profile. --opt is required for every input named; --min and
-// --max default to it. Every dimension must satisfy min <= opt <= max.
-func ParseProfile(mins, opts, maxs []string) (Profile, error) {
-	p := Profile{}
-	read := func(flag string, list []string, set func(*trt.ProfileInput, []int64)) error {
-		seen := map[string]bool{}
-		for _, s := range list {
-			name, dims, err := shapes.ParseInputShape(s)
-			if err != nil {
-				return usage.Errorf("--%s: %v", flag, err)
-			}
-			if seen[name] {
-				return usage.Errorf("--%s: input %q given twice", flag, name)
-			}
-			seen[name] = true
-			in := p[name]
-			in.Name = name
-			set(&in, dims)
-			p[name] = in
-		}
-		return nil
-	}
-	if err := read("min", mins, func(in *trt.ProfileInput, d []int64) { in.Min = d }); err != nil {
-		return nil, err
-	}
-	if err := read("opt", opts, func(in *trt.ProfileInput, d []int64) { in.Opt = d }); err != nil {
-		return nil, err
-	}
-	if err := read("max", maxs, func(in *trt.ProfileInput, d []int64) { in.Max = d }); err != nil {
-		return nil, err
-	}
-	for name, in := range p {
-		if in.Opt == nil {
-			return nil, usage.Errorf("input %q: --min/--max given without --opt %s:...", name, name)
-		}
-		if in.Min == nil {
-			in.Min = in.Opt
-		}
-		if in.Max == nil {
-			in.Max = in.Opt
-		}
+// Check says whether every input's dimensions satisfy min <= opt <= max
+// at one rank.
+func (p Profile) Check() error {
+	for _, in := range p.Inputs() {
 		if len(in.Min) != len(in.Opt) || len(in.Max) != len(in.Opt) {
-			return nil, usage.Errorf("input %q: --min, --opt and --max have different ranks (%s, %s, %s)",
-				name, shapes.FormatShape(in.Min), shapes.FormatShape(in.Opt), shapes.FormatShape(in.Max))
+			return opterr.Errorf("input %q: {ProfileMin}, {Profile} and {ProfileMax} have different ranks (%s, %s, %s)",
+				in.Name, shapes.FormatShape(in.Min), shapes.FormatShape(in.Opt), shapes.FormatShape(in.Max))
 		}
 		for i := range in.Opt {
 			if in.Min[i] > in.Opt[i] || in.Opt[i] > in.Max[i] {
-				return nil, usage.Errorf("input %q: dimension %d needs min <= opt <= max, got %d, %d, %d",
-					name, i, in.Min[i], in.Opt[i], in.Max[i])
+				return opterr.Errorf("input %q: dimension %d needs min <= opt <= max, got %d, %d, %d",
+					in.Name, i, in.Min[i], in.Opt[i], in.Max[i])
 			}
 		}
-		p[name] = in
 	}
-	return p, nil
+	return nil
 }
 
 // Inputs lists the profile's inputs sorted by name.

@@ -14,23 +14,23 @@ import (
 
 	"github.com/segtrt/segtrt/calib"
 	"github.com/segtrt/segtrt/internal/atomicfile"
-	"github.com/segtrt/segtrt/internal/usage"
+	"github.com/segtrt/segtrt/internal/opterr"
 	"github.com/segtrt/segtrt/trt"
 	"github.com/segtrt/segtrt/trt/enginemeta"
 )
 
-// Options are segtrt build's inputs.
+// Options are a build's inputs.
 type Options struct {
-	Model, Out    string
-	Precision     string
-	CalibCache    string
-	PluginLibs    []string
-	Min, Opt, Max []string // NAME:1x3xHxW
-	Workspace     string   // e.g. 2GiB; "" keeps TensorRT's default
-	TimingCache   string
-	HWCompat      string
-	Force         bool
-	Device        int
+	Model, Out  string
+	Precision   string // fp32, fp16, int8 or best ("" is fp32)
+	CalibCache  string
+	PluginLibs  []string
+	Profile     Profile // shapes for inputs with dynamic dimensions
+	Workspace   uint64  // bytes; 0 keeps TensorRT's default
+	TimingCache string
+	HWCompat    trt.HWCompat
+	Force       bool
+	Device      int // CUDA device index
 	// Version is segtrt's own, recorded in the metadata.
 	Version        string
 	Stdout, Stderr io.Writer
@@ -94,41 +94,36 @@ type plan struct {
 }
 
 // Check validates everything that can be validated without TensorRT:
-// flag values, the model, the profile, plugin libraries, the calibration
-// cache and that nothing is overwritten without --force.
+// the options, the model, the profile, plugin libraries, the calibration
+// cache and that nothing is overwritten without Force.
 func Check(opts Options) (*plan, error) {
 	if opts.Model == "" || opts.Out == "" {
-		return nil, usage.Errorf("build needs --model and --out")
+		return nil, errors.New("build needs a model and an output")
 	}
-	p := &plan{}
+	p := &plan{hw: opts.HWCompat, workspace: opts.Workspace, profile: opts.Profile}
+	if p.profile == nil {
+		p.profile = Profile{}
+	}
 	var err error
 	if p.precision, err = ParsePrecision(opts.Precision); err != nil {
-		return nil, err
+		return nil, opterr.Errorf("{Precision} %v", err)
 	}
-	if p.hw, err = trt.ParseHWCompat(opts.HWCompat); err != nil {
-		return nil, usage.Errorf("--hw-compat: %v", err)
-	}
-	if opts.Workspace != "" {
-		if p.workspace, err = ParseSize(opts.Workspace); err != nil {
-			return nil, usage.Errorf("--workspace: %v", err)
-		}
-	}
-	if p.profile, err = ParseProfile(opts.Min, opts.Opt, opts.Max); err != nil {
+	if err := p.profile.Check(); err != nil {
 		return nil, err
 	}
 	if opts.CalibCache != "" && p.precision != "int8" && p.precision != "best" {
-		return nil, usage.Errorf("--calib-cache needs --precision int8 or best")
+		return nil, opterr.Errorf("{CalibCache} needs {Precision} int8 or best")
 	}
 	if opts.Device < 0 {
-		return nil, usage.Errorf("--device %d: want a CUDA device index", opts.Device)
+		return nil, opterr.Errorf("{Device} %d: want a CUDA device index", opts.Device)
 	}
 	if filepath.Clean(opts.Out) == filepath.Clean(opts.Model) {
-		return nil, usage.Errorf("--out is the model itself")
+		return nil, opterr.Errorf("{Out} is the model itself")
 	}
 	if !opts.Force {
 		for _, f := range []string{opts.Out, enginemeta.PathFor(opts.Out)} {
 			if _, err := os.Stat(f); err == nil {
-				return nil, fmt.Errorf("%s exists; pass --force to replace it", f)
+				return nil, opterr.Hintf("%s exists; pass {Force} to replace it", f)
 			}
 		}
 	}
@@ -146,7 +141,7 @@ func Check(opts Options) (*plan, error) {
 		return nil, err
 	}
 	if len(p.model.Plugins) > 0 && len(p.plugins) == 0 {
-		return nil, fmt.Errorf("%s uses segtrt plugins (%s): give --plugin-lib bin/%s (make plugins), or set %s",
+		return nil, opterr.Hintf("%s uses segtrt plugins (%s): give {PluginLibs} bin/%s (make plugins), or set %s",
 			opts.Model, strings.Join(p.model.Plugins, ", "), trt.PluginLibName, trt.EnvPluginLib)
 	}
 	if opts.CalibCache != "" {
@@ -238,7 +233,7 @@ func Run(ctx context.Context, opts Options) error {
 			return err
 		}
 		if cc.Less(enginemeta.Ampere) {
-			return fmt.Errorf("--hw-compat ampere+ must be built on an Ampere or newer GPU; %s has compute capability %s", gpu.Name, cc)
+			return opterr.Hintf("{HWCompat} ampere+ must be built on an Ampere or newer GPU; %s has compute capability %s", gpu.Name, cc)
 		}
 	}
 	meta := &enginemeta.Metadata{

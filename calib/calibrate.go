@@ -1,0 +1,176 @@
+package calib
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/segtrt/segtrt/dataset"
+	"github.com/segtrt/segtrt/onnx/graph"
+	"github.com/segtrt/segtrt/onnx/onnxio"
+	"github.com/segtrt/segtrt/onnx/qdq"
+	"github.com/segtrt/segtrt/onnx/shapes"
+	"github.com/segtrt/segtrt/ort"
+)
+
+// Run calibrates o.Model on images of o.Data and writes the Q/DQ model,
+// and the cache and calib.json when asked. Zero fields take their
+// defaults (Options.withDefaults).
+func Run(ctx context.Context, o Options) error {
+	o = o.withDefaults()
+	if o.Model == "" || o.Data == "" || o.Out == "" {
+		return fmt.Errorf("calibrate needs a model, a data set and an output")
+	}
+	m, g, res, err := loadForQDQ(o.Model, o.InputShapes)
+	if err != nil {
+		return err
+	}
+	plan, err := qdq.NewPlan(g, res, qdq.ExcludeMatching(o.Exclude))
+	if err != nil {
+		return fmt.Errorf("%s: %w", o.Model, err)
+	}
+	set, err := dataset.Open(o.Data, o.Split)
+	if err != nil {
+		return err
+	}
+	if set.Len() == 0 {
+		return fmt.Errorf("%s: split %q has no images", o.Data, o.Split)
+	}
+	rep := &Report{Percentile: o.Percentile, Tensors: []TensorReport{}, Weights: []WeightReport{}, Excluded: plan.Excluded}
+	warn := func(msg string) {
+		fmt.Fprintf(o.Stderr, "warning: %s\n", msg)
+		rep.Warnings = append(rep.Warnings, msg)
+	}
+	calibSet, scoreSet := set.Random(o.Images, o.Seed), set.Without(set)
+	if o.Method == Auto {
+		held := o.AutoImages
+		if held == 0 {
+			held = heldOutImages(min(o.Images, set.Len()))
+		}
+		calibSet, scoreSet = splitForAuto(set, o.Images, held, o.AutoImages > 0, o.Seed)
+		rep.Auto = &AutoReport{Split: o.Split, Images: []string{}, TieMargin: AutoTieMargin, Scores: []MethodScore{}}
+		for _, e := range scoreSet.Entries {
+			rep.Auto.Images = append(rep.Auto.Images, e.ImagePath)
+		}
+	}
+	for _, e := range calibSet.Entries {
+		rep.Images = append(rep.Images, e.ImagePath)
+	}
+	if msg := overlapWarning(ValidationSplit, calibSet, scoreSet); msg != "" {
+		warn(msg)
+	}
+	if _, err := ort.Init(o.ORTLib); err != nil {
+		return err
+	}
+	inShape := res[g.Inputs[0].GetName()].Shape
+	pre := dataset.Preprocess{Height: int(inShape[2]), Width: int(inShape[3]), Mean: o.Mean, Std: o.Std, BGR: o.BGR}
+	if err := pre.Validate(); err != nil {
+		return fmt.Errorf("%s: %w", o.Model, err)
+	}
+	names := activationTensors(g, res)
+	step, done := o.Progress.Start(calibSet.Len())
+	hists, err := collect(ctx, m, g, res, names, calibSet, pre, step)
+	done()
+	if err != nil {
+		return err
+	}
+	// Every method's ranges when they are reported or compared; otherwise
+	// only the one asked for.
+	methods := Methods
+	if o.Method != Auto && o.Report == "" {
+		methods = []Method{o.Method}
+	}
+	all, err := computeRanges(ctx, names, hists, methods, o.Percentile)
+	if err != nil {
+		return err
+	}
+	chosen := o.Method
+	if o.Method == Auto {
+		if chosen, err = runAuto(ctx, o, m, g, plan, names, hists, all, scoreSet, pre, rep.Auto); err != nil {
+			return err
+		}
+		if rep.Auto.Fallback != "" {
+			warn(rep.Auto.Fallback)
+		}
+	}
+	amax, warnings := rangesFor(chosen, names, hists, all)
+	for _, w := range warnings {
+		warn(w)
+	}
+	rep.Method = string(chosen)
+	for _, n := range names {
+		h := hists[n]
+		tr := TensorReport{Name: n, Amax: amax[n], Scale: Scale(amax[n]), Min: h.Min, Max: h.Max}
+		if o.Report != "" {
+			a := all[n]
+			tr.Methods = &a
+		}
+		if o.SaveHistograms {
+			tr.Counts, tr.Edges = h.Counts, h.Edges()
+		}
+		rep.Tensors = append(rep.Tensors, tr)
+	}
+	if o.MaxMIoUDrop > 0 {
+		if plan, err = runSensitivity(ctx, o, m, g, res, plan, amax, pre, rep); err != nil {
+			return err
+		}
+		rep.Excluded = plan.Excluded
+	}
+	out, err := quantizedModel(m, g, plan, amax, rep)
+	if err != nil {
+		return err
+	}
+	return writeOutputs(outputs{o.Out, o.Cache, o.Report, o.Stdout}, out, amax, chosen, o.TensorRT, rep)
+}
+
+// runAuto scores every method on the held-out images and returns the one
+// to use, recording the scores in ar.
+func runAuto(ctx context.Context, o Options, m *onnxio.Model, g *graph.Graph, plan *qdq.Plan, names []string,
+	hists map[string]*Histogram, all map[string]MethodAmax, scoreSet *dataset.Set, pre dataset.Preprocess, ar *AutoReport) (Method, error) {
+	if scoreSet.Len() == 0 {
+		ar.Chosen = string(FallbackMethod)
+		ar.Fallback = fmt.Sprintf("auto: split %q is too small to hold images out for scoring; used %s", o.Split, FallbackMethod)
+		return FallbackMethod, nil
+	}
+	samples, err := decodeAll(ctx, scoreSet, pre)
+	if err != nil {
+		return "", err
+	}
+	chosen, scores, err := chooseMethod(ctx, m, g, plan, names, hists, all, samples)
+	if err != nil {
+		return "", err
+	}
+	ar.Scores, ar.Chosen = scores, string(chosen)
+	var parts []string
+	for _, s := range scores {
+		parts = append(parts, fmt.Sprintf("%s %.2f", s.Method, s.MIoU))
+	}
+	fmt.Fprintf(o.Stdout, "auto: %s mIoU on %d held-out %s images: %s\n", strings.Join(parts, ", "), len(samples), o.Split, chosen)
+	return chosen, nil
+}
+
+func runSensitivity(ctx context.Context, o Options, m *onnxio.Model, g *graph.Graph, res shapes.Result, plan *qdq.Plan,
+	amax Scales, pre dataset.Preprocess, rep *Report) (*qdq.Plan, error) {
+	split, n := o.SensitivitySplit, o.SensitivityImages
+	set, err := dataset.Open(o.Data, split)
+	if err != nil {
+		return nil, err
+	}
+	samples, err := decodeAll(ctx, set.Limit(n), pre)
+	if err != nil {
+		return nil, err
+	}
+	say := func(s string) { fmt.Fprintf(o.Stderr, "sensitivity: %s\n", s) }
+	final, sens, err := sensitivitySearch(ctx, m, g, res, plan, qdq.ExcludeMatching(o.Exclude), amax, samples, o.MaxMIoUDrop, say)
+	if err != nil {
+		return nil, err
+	}
+	sens.Split = split
+	rep.Sensitivity = sens
+	if !sens.Met {
+		return nil, fmt.Errorf("sensitivity: no float/int8 split met a %g-point drop on %s (best %.2f)", o.MaxMIoUDrop, split, sens.FP32MIoU-sens.FinalMIoU)
+	}
+	fmt.Fprintf(o.Stdout, "sensitivity: FP32 %.2f, all-INT8 %.2f, final %.2f mIoU on %d %s images; kept in float: %s\n",
+		sens.FP32MIoU, sens.INT8MIoU, sens.FinalMIoU, sens.Images, split, strings.Join(sens.KeptFloat, ", "))
+	return final, nil
+}

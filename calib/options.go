@@ -1,0 +1,82 @@
+package calib
+
+import (
+	"io"
+	"regexp"
+
+	"github.com/segtrt/segtrt/internal/progress"
+)
+
+// Options are a calibration's inputs. Zero values take the defaults below.
+type Options struct {
+	Model  string // FP32 ONNX model
+	Data   string // Cityscapes-layout data set
+	Split  string // split the calibration images come from
+	Images int    // how many, drawn by Seed
+	Seed   uint64
+	Method Method
+	// Percentile is the percentile method's p, in percent.
+	Percentile float64
+	// AutoImages is how many images of Split auto holds out to score the
+	// methods on; 0 means heldOutImages(Images).
+	AutoImages int
+	// Out is the Q/DQ model to write; Cache (TensorRT's calibration cache,
+	// with a header for TensorRT) and Report (calib.json) are optional.
+	Out, Cache, Report string
+	TensorRT           TensorRTVersion
+	SaveHistograms     bool
+	// Exclude keeps the nodes whose name matches one of these in float.
+	Exclude []*regexp.Regexp
+	// MaxMIoUDrop > 0 turns on the sensitivity search on the first
+	// SensitivityImages images of SensitivitySplit.
+	MaxMIoUDrop       float64
+	SensitivitySplit  string
+	SensitivityImages int
+	InputShapes       map[string][]int64
+	Mean, Std         [3]float32
+	BGR               bool
+	ORTLib            string
+	Stdout, Stderr    io.Writer
+	Progress          progress.Reporter // one step per calibration image
+}
+
+// Defaults.
+const (
+	DefaultSplit             = "train"
+	DefaultMethod            = Auto
+	DefaultImages            = 500
+	DefaultPercentile        = 99.99
+	DefaultSensitivitySplit  = ValidationSplit
+	DefaultSensitivityImages = 50
+)
+
+func (o Options) withDefaults() Options {
+	if o.Split == "" {
+		o.Split = DefaultSplit
+	}
+	if o.Images == 0 {
+		o.Images = DefaultImages
+	}
+	if o.Method == "" {
+		o.Method = DefaultMethod
+	}
+	if o.Percentile == 0 {
+		o.Percentile = DefaultPercentile
+	}
+	if o.TensorRT == (TensorRTVersion{}) {
+		o.TensorRT = DefaultTensorRT
+	}
+	if o.SensitivitySplit == "" {
+		o.SensitivitySplit = DefaultSensitivitySplit
+	}
+	if o.SensitivityImages <= 0 {
+		o.SensitivityImages = DefaultSensitivityImages
+	}
+	if o.Stdout == nil {
+		o.Stdout = io.Discard
+	}
+	if o.Stderr == nil {
+		o.Stderr = io.Discard
+	}
+	return o
+}

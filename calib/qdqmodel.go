@@ -1,0 +1,93 @@
+package calib
+
+import (
+	"fmt"
+	"sort"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/segtrt/segtrt/onnx/graph"
+	"github.com/segtrt/segtrt/onnx/onnxio"
+	"github.com/segtrt/segtrt/onnx/onnxpb"
+	"github.com/segtrt/segtrt/onnx/qdq"
+	"github.com/segtrt/segtrt/onnx/shapes"
+)
+
+// Scales maps tensor names to amax.
+type Scales = qdq.Scales
+
+// loadForQDQ loads a model for quantization and infers its shapes.
+func loadForQDQ(path string, inputShapes map[string][]int64) (*onnxio.Model, *graph.Graph, shapes.Result, error) {
+	m, err := onnxio.Load(path)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if v := m.Opset(); v < qdq.MinOpset {
+		return nil, nil, nil, fmt.Errorf("%s: opset %d; per-channel Q/DQ needs opset >= %d (export with --opset 13 or newer)", path, v, qdq.MinOpset)
+	}
+	g, err := graph.New(m.Proto.Graph)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(g.Inputs) != 1 {
+		return nil, nil, nil, fmt.Errorf("%s: %d inputs; segtrt calibrates image models with one", path, len(g.Inputs))
+	}
+	res, err := shapes.Infer(g, m.Opset(), inputShapes)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	in := res[g.Inputs[0].GetName()]
+	if !in.Static() || len(in.Shape) != 4 || in.Shape[1] != 3 {
+		return nil, nil, nil, fmt.Errorf("%s: input %q is %s; want a static 1x3xHxW (give --input-shape)", path, g.Inputs[0].GetName(), in)
+	}
+	return m, g, res, nil
+}
+
+// quantizedModel inserts Q/DQ into a copy of m and records weight ranges.
+func quantizedModel(m *onnxio.Model, g *graph.Graph, plan *qdq.Plan, amax Scales, rep *Report) (*onnxio.Model, error) {
+	out := &onnxio.Model{Proto: proto.Clone(m.Proto).(*onnxpb.ModelProto)}
+	og, err := graph.New(out.Proto.Graph)
+	if err != nil {
+		return nil, err
+	}
+	if rep != nil {
+		names := make([]string, 0, len(plan.Weights))
+		for n := range plan.Weights {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			w := plan.Weights[n]
+			a, err := qdq.WeightAmax(g.Initializers[n], w.Axis)
+			if err != nil {
+				return nil, err
+			}
+			rep.Weights = append(rep.Weights, WeightReport{Name: n, Axis: w.Axis, Amax: a})
+		}
+	}
+	if err := qdq.Insert(og, plan, amax); err != nil {
+		return nil, err
+	}
+	// Nodes were appended; keep the file in topological order for tools
+	// that expect it.
+	sorted, err := graph.New(out.Proto.Graph)
+	if err != nil {
+		return nil, err
+	}
+	nodes := make([]*onnxpb.NodeProto, len(sorted.Order))
+	for k, i := range sorted.Order {
+		nodes[k] = out.Proto.Graph.Node[i]
+	}
+	out.Proto.Graph.Node = nodes
+	return out, nil
+}
+
+func countQ(m *onnxio.Model) int {
+	n := 0
+	for _, node := range m.Proto.Graph.Node {
+		if node.GetOpType() == "QuantizeLinear" {
+			n++
+		}
+	}
+	return n
+}
