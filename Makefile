@@ -91,7 +91,7 @@ vet:
 bench: deps
 	SEGTRT_PYTHON=$(PYTHON) $(GO) test -run='^$$' -bench=. -benchmem ./...
 
-# validate's end-to-end rate against the runner alone (issue 5), six runs
+# validate's end-to-end rate against the runner alone, six runs
 # summarised by benchstat: the ratio is noisy on a shared machine.
 BENCHSTAT := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 bench-e2e: deps

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/segtrt/segtrt/dataset"
+	"github.com/segtrt/segtrt/internal/filehash"
 	"github.com/segtrt/segtrt/onnx/graph"
 	"github.com/segtrt/segtrt/onnx/onnxio"
 	"github.com/segtrt/segtrt/onnx/qdq"
@@ -36,7 +37,10 @@ func Run(ctx context.Context, o Options) error {
 	if set.Len() == 0 {
 		return fmt.Errorf("%s: split %q has no images", o.Data, o.Split)
 	}
-	rep := &Report{Percentile: o.Percentile, Tensors: []TensorReport{}, Weights: []WeightReport{}, Excluded: plan.Excluded}
+	rep := &Report{SchemaVersion: SchemaVersion, Percentile: o.Percentile, Tensors: []TensorReport{}, Weights: []WeightReport{}, Excluded: plan.Excluded}
+	if rep.Model, err = filehash.Of(o.Model); err != nil {
+		return err
+	}
 	warn := func(msg string) {
 		fmt.Fprintf(o.Stderr, "warning: %s\n", msg)
 		rep.Warnings = append(rep.Warnings, msg)

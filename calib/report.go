@@ -8,11 +8,21 @@ import (
 	"strings"
 
 	"github.com/segtrt/segtrt/internal/atomicfile"
+	"github.com/segtrt/segtrt/internal/filehash"
 	"github.com/segtrt/segtrt/onnx/onnxio"
 )
 
+// SchemaVersion is calib.json's format version (docs/calib-json.md).
+const SchemaVersion = 1
+
 // Report is calib.json.
 type Report struct {
+	SchemaVersion int `json:"schema_version"`
+	// Model is the FP32 model calibrated; QDQModel and Cache the files
+	// written from it.
+	Model    filehash.File  `json:"model"`
+	QDQModel filehash.File  `json:"qdq_model"`
+	Cache    *filehash.File `json:"cache,omitempty"`
 	// Method is the method whose ranges were written (auto's choice under
 	// --method auto); Percentile is the percentile method's p.
 	Method     string         `json:"method"`
@@ -62,6 +72,10 @@ func writeOutputs(o outputs, out *onnxio.Model, amax Scales, method Method, v Te
 		return err
 	}
 	fmt.Fprintf(o.Stdout, "wrote %s (%d activations, %d weights quantized)\n", o.Out, countQ(out), len(rep.Weights))
+	var err error
+	if rep.QDQModel, err = filehash.Of(o.Out); err != nil {
+		return err
+	}
 	if o.Cache != "" {
 		c := &Cache{Version: v.Code(), Calibrator: CalibratorClass(method), Scales: map[string]float32{}}
 		for n, a := range amax {
@@ -74,6 +88,8 @@ func writeOutputs(o outputs, out *onnxio.Model, amax Scales, method Method, v Te
 		if err := atomicfile.WriteBytes(o.Cache, buf.Bytes()); err != nil {
 			return err
 		}
+		f := filehash.OfBytes(o.Cache, buf.Bytes())
+		rep.Cache = &f
 		fmt.Fprintf(o.Stdout, "wrote %s (%d tensors, %s)\n", o.Cache, len(c.Scales), strings.SplitN(buf.String(), "\n", 2)[0])
 	}
 	if o.Report != "" {

@@ -3,6 +3,8 @@ package calib
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"math"
 	"os"
@@ -14,6 +16,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/segtrt/segtrt/internal/filehash"
 	"github.com/segtrt/segtrt/internal/testmodels"
 	"github.com/segtrt/segtrt/onnx/graph"
 	"github.com/segtrt/segtrt/onnx/onnxio"
@@ -50,14 +53,20 @@ func read(t *testing.T, path string) []byte {
 func TestDeterministic(t *testing.T) {
 	for _, method := range append([]Method{Auto}, Methods...) {
 		t.Run(string(method), func(t *testing.T) {
-			a, b := t.TempDir(), t.TempDir()
+			// Both runs write to the same paths (calib.json names them).
+			dir := t.TempDir()
 			edit := func(o *Options) { o.Method = method; o.SaveHistograms = true; o.AutoImages = 1 }
+			files := []string{"q.onnx", "q.calib", "calib.json"}
 			old := runtime.GOMAXPROCS(1)
-			calibrate(t, a, edit)
+			calibrate(t, dir, edit)
 			runtime.GOMAXPROCS(old)
-			calibrate(t, b, edit)
-			for _, f := range []string{"q.onnx", "q.calib", "calib.json"} {
-				if !bytes.Equal(read(t, filepath.Join(a, f)), read(t, filepath.Join(b, f))) {
+			first := map[string][]byte{}
+			for _, f := range files {
+				first[f] = read(t, filepath.Join(dir, f))
+			}
+			calibrate(t, dir, edit)
+			for _, f := range files {
+				if !bytes.Equal(first[f], read(t, filepath.Join(dir, f))) {
 					t.Errorf("%s differs between runs", f)
 				}
 			}
@@ -78,6 +87,15 @@ func TestReportAndCacheAgree(t *testing.T) {
 	}
 	if cache.Calibrator != "MinMaxCalibration" || cache.Version != 101600 || rep.Method != "minmax" || len(rep.Images) != 3 {
 		t.Fatalf("cache %s %d, report %s %d images", cache.Calibrator, cache.Version, rep.Method, len(rep.Images))
+	}
+	for _, f := range []struct {
+		got  filehash.File
+		path string
+	}{{rep.Model, o.Model}, {rep.QDQModel, o.Out}, {*rep.Cache, o.Cache}} {
+		sum := sha256.Sum256(read(t, f.path))
+		if f.got.Path != f.path || f.got.SHA256 != hex.EncodeToString(sum[:]) || rep.SchemaVersion != SchemaVersion {
+			t.Errorf("calib.json names %+v for %s", f.got, f.path)
+		}
 	}
 	if len(rep.Tensors) != len(cache.Scales) || len(rep.Weights) != 3 {
 		t.Fatalf("%d tensors in report, %d in cache, %d weights", len(rep.Tensors), len(cache.Scales), len(rep.Weights))

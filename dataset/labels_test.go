@@ -46,7 +46,7 @@ func TestLabelTableEntries(t *testing.T) {
 }
 
 func TestClassesFollowDesign(t *testing.T) {
-	// DESIGN.md: trainId 0..18 = label ids 7 8 11 12 13 17 19 20 21 22 23
+	// Cityscapes: trainId 0..18 = label ids 7 8 11 12 13 17 19 20 21 22 23
 	// 24 25 26 27 28 31 32 33.
 	want := []uint8{7, 8, 11, 12, 13, 17, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 31, 32, 33}
 	for tid, id := range want {

@@ -15,9 +15,9 @@ type Logits struct {
 // Predict writes the argmax class of every pixel of an outH x outW label
 // into dst (len outH*outW). When the logits are smaller than the label they
 // are resized bilinearly with half-pixel centres (PyTorch's
-// align_corners=False) first, as DESIGN.md asks; the resize is fused into
-// the argmax so no resized copy of the logits is made. Ties go to the lower
-// class, as torch.argmax does.
+// align_corners=False) first, as a PyTorch evaluation does; the resize is
+// fused into the argmax so no resized copy of the logits is made. Ties go
+// to the lower class, as torch.argmax does.
 func Predict(l Logits, outH, outW int, dst []uint8) error {
 	if len(l.Data) != l.C*l.H*l.W {
 		return fmt.Errorf("logits: %d values for %dx%dx%d", len(l.Data), l.C, l.H, l.W)

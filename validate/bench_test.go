@@ -33,7 +33,7 @@ func benchData(b *testing.B, n, h, w int) string {
 // end-to-end rate of the pass (decode, inference, scoring) against the FPS
 // of the runner alone in validate's timed loop, on the same model and
 // images. e2e/runner is the share of the runner's rate the pass keeps
-// (issue 5 asks for >= 0.9).
+// (the goal is >= 0.9).
 func BenchmarkEndToEndVsRunner(b *testing.B) {
 	for _, name := range []string{"sgcpnet-256x512", "spgnet-micro-256x512"} {
 		b.Run("model="+name, func(b *testing.B) { benchEndToEnd(b, name) })

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/segtrt/segtrt/dataset"
+	"github.com/segtrt/segtrt/internal/filehash"
 	"github.com/segtrt/segtrt/score"
 )
 
@@ -54,6 +55,8 @@ func Merge(ctx context.Context, opts MergeOptions) error {
 		switch {
 		case s.Shard.Count != n || s.Shard.Index != i:
 			return fmt.Errorf("shards must be 0..%d of %d once each; got shard %d/%d twice or missing", n-1, n, s.Shard.Index, s.Shard.Count)
+		case s.Files.Model.SHA256 != first.Files.Model.SHA256:
+			return fmt.Errorf("shard %d validated a model with SHA-256 %s, shard 0 one with %s", i, s.Files.Model.SHA256, first.Files.Model.SHA256)
 		case s.Model != first.Model || s.ReferenceModel != first.ReferenceModel || s.Split != first.Split || s.Data != first.Data:
 			return fmt.Errorf("shard %d validated %s (reference %q) on %s/%s, shard 0 %s (reference %q) on %s/%s",
 				i, s.Model, s.ReferenceModel, s.Data, s.Split, first.Model, first.ReferenceModel, first.Data, first.Split)
@@ -89,7 +92,17 @@ func Merge(ctx context.Context, opts MergeOptions) error {
 		names = append(names, s.ImageNames...)
 	}
 	sort.Strings(names)
+	files := first.Files
+	files.Targets = nil
+	if opts.Targets != "" {
+		h, err := filehash.Of(opts.Targets)
+		if err != nil {
+			return err
+		}
+		files.Targets = &h
+	}
 	rep := &Report{
+		SchemaVersion: SchemaVersion, Files: files,
 		Model: first.Model, ReferenceModel: first.ReferenceModel, Backend: first.Backend,
 		Data: first.Data, Split: first.Split, InputShape: first.InputShape,
 		Images: len(names), ImageNames: names,

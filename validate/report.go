@@ -14,11 +14,16 @@ import (
 	"github.com/segtrt/segtrt/dataset"
 	"github.com/segtrt/segtrt/internal/atomicfile"
 	"github.com/segtrt/segtrt/internal/device"
+	"github.com/segtrt/segtrt/internal/filehash"
 	"github.com/segtrt/segtrt/internal/fserr"
 )
 
-// Report is report.json, a contract with pipelines (DESIGN.md).
+// SchemaVersion is report.json's format version (docs/report-json.md).
+const SchemaVersion = 1
+
+// Report is report.json, a contract with pipelines (docs/report-json.md).
 type Report struct {
+	SchemaVersion  int                 `json:"schema_version"`
 	Model          string              `json:"model"`
 	ReferenceModel string              `json:"reference_model,omitempty"`
 	Backend        string              `json:"backend"`
@@ -42,6 +47,40 @@ type Report struct {
 	Pass           bool                `json:"pass"`
 	Warnings       []string            `json:"warnings"`
 	Shard          *ShardData          `json:"shard,omitempty"`
+	// Files identifies by content every model, reference report and
+	// targets file the run read.
+	Files Files `json:"files"`
+}
+
+// Files are the inputs a report names.
+type Files struct {
+	Model           filehash.File  `json:"model"`
+	ReferenceModel  *filehash.File `json:"reference_model,omitempty"`
+	ReferenceReport *filehash.File `json:"reference_report,omitempty"`
+	Targets         *filehash.File `json:"targets,omitempty"`
+}
+
+// hashFiles describes the files opts names.
+func hashFiles(opts Options) (Files, error) {
+	var f Files
+	var err error
+	if f.Model, err = filehash.Of(opts.Model); err != nil {
+		return f, err
+	}
+	for _, p := range []struct {
+		path string
+		dst  **filehash.File
+	}{{opts.Reference, &f.ReferenceModel}, {opts.ReferenceReport, &f.ReferenceReport}, {opts.Targets, &f.Targets}} {
+		if p.path == "" {
+			continue
+		}
+		h, err := filehash.Of(p.path)
+		if err != nil {
+			return f, err
+		}
+		*p.dst = &h
+	}
+	return f, nil
 }
 
 // LatencyMs is the latency_ms object: the runner alone, milliseconds.

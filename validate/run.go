@@ -150,7 +150,12 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("%s: timed loop: %w", cand.Path, err)
 	}
+	files, err := hashFiles(opts)
+	if err != nil {
+		return err
+	}
 	rep := &Report{
+		SchemaVersion: SchemaVersion, Files: files,
 		Model: opts.Model, ReferenceModel: opts.Reference, Backend: cand.Backend,
 		Data: opts.Data, Split: opts.Split, InputShape: cand.InputShape,
 		Images: len(res.Images), ImageNames: res.Images,

@@ -3,6 +3,8 @@ package validate
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
@@ -14,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/segtrt/segtrt/internal/filehash"
 	"github.com/segtrt/segtrt/internal/opterr"
 	"github.com/segtrt/segtrt/internal/testmodels"
 )
@@ -107,6 +110,14 @@ func TestReferenceAndTargets(t *testing.T) {
 	readJSON(t, filepath.Join(opts.ReportDir, "report.json"), &rep)
 	if rep.Pass || rep.MIoUDrop == nil || *rep.MIoUDrop != 0 || rep.PixelAgreement == nil || *rep.PixelAgreement != 100 {
 		t.Fatalf("pass %v drop %v agreement %v", rep.Pass, rep.MIoUDrop, rep.PixelAgreement)
+	}
+	// Every file the run read is named by content.
+	for _, f := range []*filehash.File{&rep.Files.Model, rep.Files.ReferenceModel, rep.Files.Targets} {
+		b, _ := os.ReadFile(f.Path)
+		sum := sha256.Sum256(b)
+		if f == nil || f.SHA256 != hex.EncodeToString(sum[:]) || rep.SchemaVersion != SchemaVersion {
+			t.Fatalf("files %+v", rep.Files)
+		}
 	}
 	if len(rep.Targets) != 2 || !rep.Targets[1].Pass || rep.Targets[0].Pass {
 		t.Fatalf("targets %+v", rep.Targets)

@@ -46,7 +46,7 @@ func LoadTargets(path string, classNames []string) (*Targets, error) {
 	return t, nil
 }
 
-// targetKeys are the keys targets.yaml may hold, in DESIGN.md's order.
+// targetKeys are the keys targets.yaml may hold, in docs/targets-yaml.md's order.
 var targetKeys = []string{"min_miou", "max_miou_drop", "max_class_iou_drop", "min_fps", "max_latency_p99_ms"}
 
 // ParseTargets decodes targets.yaml content key by key, so that every

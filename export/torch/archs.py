@@ -4,7 +4,7 @@ spgnet-r{18,50,101,152}-{1,2,3}s-{128,256}: SPGNet, torchvision ResNet encoder, 
 spgnet-rA+rB-2s-128: Table 6's mixed encoders (A in stage 1, B in stage 2).
 spgnet-micro: width-reduced 2-stage SPGNet (BasicBlock trunk 16/32/64/128, decoder 64, SPG, AP),
     the fixture trained on synthetic data.
-sgcpnet: SGCPNet (DESIGN.md block table).
+sgcpnet: SGCPNet (the block table in export/torch/README.md).
 """
 
 import re

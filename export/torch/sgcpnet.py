@@ -1,5 +1,5 @@
 """SGCPNet (Hao et al., "Real-time Semantic Segmentation via Spatial-detail Guided Context
-Propagation"), following the block table in shared/DESIGN.md (facts taken from the authors'
+Propagation"), following the block table in export/torch/README.md (facts taken from the authors'
 public model: 607,826 parameters).
 
     backbone  (431,180): MobileNetV3-Small-like. Stem conv3x3/2 3->16 + BN + h-swish, then

@@ -57,7 +57,7 @@ func TestAgainstTorch(t *testing.T) {
 	}
 }
 
-// The numbers issue 2 sets for a fresh torchvision ResNet-18 exported by
+// The numbers of a fresh torchvision ResNet-18 exported by
 // torch 1.13: BatchNorm folds into Conv, and the identical zero biases of a
 // fresh model are merged into one shared initializer per channel count.
 func TestResNet18(t *testing.T) {

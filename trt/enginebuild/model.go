@@ -133,9 +133,9 @@ type precisionPlan struct {
 	UseCalib      bool
 }
 
-// PlanPrecision decides, from --precision, the model's types and the
-// TensorRT major version, whether the network is strongly typed and which
-// builder flags are set (DESIGN.md, TensorRT):
+// PlanPrecision decides, from the precision asked for, the model's types
+// and the TensorRT major version, whether the network is strongly typed
+// and which builder flags are set:
 //
 // TensorRT 11 is strongly typed only: the model's types are the engine's,
 // so fp32 needs a float32 model, fp16 an FP16 ONNX (segtrt export --fp16),

@@ -37,7 +37,7 @@ func (c CC) Less(d CC) bool { return c.Major < d.Major || (c.Major == d.Major &&
 var Ampere = CC{8, 0}
 
 // Check applies the compatibility rules of the engine's hardware
-// compatibility level (DESIGN.md) before it is deserialised:
+// compatibility level (docs/engine-json.md) before it is deserialised:
 //
 //   - none: the same compute capability and TensorRT version; another GPU
 //     name with the same compute capability only warns;

@@ -6,14 +6,12 @@ package enginemeta
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 
 	"github.com/segtrt/segtrt/internal/atomicfile"
+	"github.com/segtrt/segtrt/internal/filehash"
 )
 
 // Schema is the version of the file's layout.
@@ -23,11 +21,7 @@ const Schema = 1
 func PathFor(engine string) string { return engine + ".json" }
 
 // File is one input or output of a build, identified by content.
-type File struct {
-	Path   string `json:"path"`
-	SHA256 string `json:"sha256"`
-	Bytes  int64  `json:"bytes"`
-}
+type File = filehash.File
 
 // GPU is the device an engine was built on.
 type GPU struct {
@@ -91,26 +85,11 @@ type Metadata struct {
 	BuildWarnings   []string       `json:"build_warnings,omitempty"`
 }
 
-// HashFile returns path's SHA-256 and size.
-func HashFile(path string) (File, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return File{}, err
-	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return File{}, fmt.Errorf("%s: %w", path, err)
-	}
-	return File{Path: path, SHA256: hex.EncodeToString(h.Sum(nil)), Bytes: n}, nil
-}
+// HashFile reads path and describes it.
+func HashFile(path string) (File, error) { return filehash.Of(path) }
 
 // HashBytes describes in-memory content that will be written to path.
-func HashBytes(path string, data []byte) File {
-	sum := sha256.Sum256(data)
-	return File{Path: path, SHA256: hex.EncodeToString(sum[:]), Bytes: int64(len(data))}
-}
+func HashBytes(path string, data []byte) File { return filehash.OfBytes(path, data) }
 
 // Marshal encodes m as indented JSON with a final newline.
 func (m *Metadata) Marshal() ([]byte, error) {
