@@ -120,7 +120,7 @@ func (RealProber) Device() device.Facts { return device.Probe() }
 
 // Plugins finds segtrt's plugin libraries the way build and the runner do.
 func (p RealProber) Plugins(explicit []string) Plugins {
-	libs, err := p.env().PluginLibs(explicit)
+	libs, err := trt.PluginLibs(p.env(), explicit)
 	if err != nil {
 		return Plugins{Libraries: []Library{}, Note: err.Error()}
 	}

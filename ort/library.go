@@ -4,10 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 
+	"github.com/segtrt/segtrt/internal/libfind"
 	"github.com/segtrt/segtrt/internal/opterr"
 
 	onnxruntime "github.com/yalue/onnxruntime_go"
@@ -24,31 +24,11 @@ const LibraryName = "libonnxruntime.so.1"
 // was built (set with -ldflags -X by the Makefile).
 var installedLibrary = ""
 
-// systemLibraries are where distribution packages put the library.
-var systemLibraries = []string{
-	"/usr/lib/x86_64-linux-gnu/" + LibraryName,
-	"/usr/lib/" + LibraryName,
-	"/usr/local/lib/" + LibraryName,
-}
-
-// Candidates lists where the library is looked for, in order: the flag,
-// $SEGTRT_ORT_LIB, next to the binary, where `make deps` installs it, and
-// system paths.
+// Candidates lists where the library is looked for, in libfind's order:
+// the flag, $SEGTRT_ORT_LIB, next to the binary, where `make deps`
+// installed it, LD_LIBRARY_PATH, the system folders.
 func Candidates(flagPath string) []string {
-	var out []string
-	add := func(p string) {
-		if p != "" {
-			out = append(out, p)
-		}
-	}
-	add(flagPath)
-	add(os.Getenv(EnvLibrary))
-	if exe, err := os.Executable(); err == nil {
-		add(filepath.Join(filepath.Dir(exe), LibraryName))
-	}
-	add(installedLibrary)
-	out = append(out, systemLibraries...)
-	return out
+	return libfind.OS.Candidates(LibraryName, flagPath, EnvLibrary, installedLibrary)
 }
 
 // ErrNotFound is returned when no candidate library exists.
@@ -57,18 +37,22 @@ var ErrNotFound = errors.New("ONNX Runtime library not found")
 // Find returns the first candidate that exists. An explicit flag or
 // environment path that does not exist is an error of its own, not skipped.
 func Find(flagPath string) (string, error) {
-	for i, p := range Candidates(flagPath) {
+	explicit := flagPath
+	if explicit == "" {
+		explicit = os.Getenv(EnvLibrary)
+	}
+	cands := Candidates(flagPath)
+	for i, p := range cands {
 		st, err := os.Stat(p)
 		if err == nil && !st.IsDir() {
 			return p, nil
 		}
-		explicit := (flagPath != "" && i == 0) || (flagPath == "" && i == 0 && p == os.Getenv(EnvLibrary))
-		if explicit {
+		if i == 0 && explicit != "" {
 			return "", fmt.Errorf("%w: %s does not exist", ErrNotFound, p)
 		}
 	}
 	return "", opterr.Hintf("%w: tried %s (run `make deps`, or give {ORTLib} or set %s)",
-		ErrNotFound, strings.Join(Candidates(flagPath), ", "), EnvLibrary)
+		ErrNotFound, strings.Join(cands, ", "), EnvLibrary)
 }
 
 var initState struct {

@@ -154,10 +154,10 @@ func load(opts LoadOptions) (Info, error) {
 		if filepath.IsAbs(p) {
 			// The parser and plugins sit beside libnvinfer in every layout
 			// NVIDIA ships; else leave them to the loader's search.
-			if q := filepath.Join(filepath.Dir(p), names.Parser); env.isFile(q) {
+			if q := filepath.Join(filepath.Dir(p), names.Parser); env.IsFile(q) {
 				parser = q
 			}
-			if q := filepath.Join(filepath.Dir(p), names.Plugin); env.isFile(q) {
+			if q := filepath.Join(filepath.Dir(p), names.Plugin); env.IsFile(q) {
 				plugin = q
 			}
 		}

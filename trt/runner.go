@@ -210,7 +210,7 @@ func CheckEngineFile(path string, machine enginemeta.Machine) (*enginemeta.Metad
 // else the build's own if they are unchanged, else the usual search.
 func runnerPlugins(explicit []string, meta *enginemeta.Metadata, env Env) ([]string, error) {
 	if len(explicit) > 0 {
-		return env.PluginLibs(explicit)
+		return PluginLibs(env, explicit)
 	}
 	if len(meta.PluginLibs) > 0 {
 		var out []string
@@ -226,7 +226,7 @@ func runnerPlugins(explicit []string, meta *enginemeta.Metadata, env Env) ([]str
 			return out, nil
 		}
 	}
-	libs, err := env.PluginLibs(nil)
+	libs, err := PluginLibs(env, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -137,7 +137,7 @@ func Check(opts Options) (*plan, error) {
 	if opts.Env != nil {
 		env = *opts.Env
 	}
-	if p.plugins, err = env.PluginLibs(opts.PluginLibs); err != nil {
+	if p.plugins, err = trt.PluginLibs(env, opts.PluginLibs); err != nil {
 		return nil, err
 	}
 	if len(p.model.Plugins) > 0 && len(p.plugins) == 0 {
