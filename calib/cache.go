@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/segtrt/segtrt/trt"
 )
 
 // TensorRTVersion is the TensorRT a cache targets.
@@ -41,9 +43,9 @@ func ParseTensorRTVersion(s string) (TensorRTVersion, error) {
 // through: minmax by MinMaxCalibration, the rest by EntropyCalibration2.
 func CalibratorClass(m Method) string {
 	if m == MinMax {
-		return "MinMaxCalibration"
+		return trt.CalibMinMax.String()
 	}
-	return "EntropyCalibration2"
+	return trt.CalibEntropy2.String()
 }
 
 // Cache is a TensorRT calibration cache: a scale per tensor name.

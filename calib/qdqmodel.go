@@ -74,11 +74,7 @@ func quantizedModel(m *onnxio.Model, g *graph.Graph, plan *qdq.Plan, amax Scales
 	if err != nil {
 		return nil, err
 	}
-	nodes := make([]*onnxpb.NodeProto, len(sorted.Order))
-	for k, i := range sorted.Order {
-		nodes[k] = out.Proto.Graph.Node[i]
-	}
-	out.Proto.Graph.Node = nodes
+	sorted.SortNodes()
 	return out, nil
 }
 

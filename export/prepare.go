@@ -14,7 +14,6 @@ import (
 
 	"github.com/segtrt/segtrt/onnx/graph"
 	"github.com/segtrt/segtrt/onnx/onnxio"
-	"github.com/segtrt/segtrt/onnx/onnxpb"
 	"github.com/segtrt/segtrt/onnx/passes"
 	"github.com/segtrt/segtrt/onnx/shapes"
 )
@@ -98,7 +97,7 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return fail(fmt.Errorf("after the passes: %w", err))
 	}
-	sortTopologically(g)
+	g.SortNodes()
 	var half *fp16Result
 	if opts.FP16 {
 		if half, err = convertFP16(m, opts); err != nil {
@@ -143,14 +142,6 @@ func index(m *onnxio.Model, inputShapes map[string][]int64) (*graph.Graph, shape
 		return nil, nil, err
 	}
 	return g, res, nil
-}
-
-func sortTopologically(g *graph.Graph) {
-	nodes := make([]*onnxpb.NodeProto, len(g.Order))
-	for k, i := range g.Order {
-		nodes[k] = g.Proto.Node[i]
-	}
-	g.Proto.Node = nodes
 }
 
 func listed(names []string) string {

@@ -294,7 +294,7 @@ func chooseInputShape(path string, in TensorDesc, asked []int64, meta *enginemet
 	}
 	for _, prof := range meta.Profiles {
 		for _, p := range prof {
-			if p.Input == in.Name {
+			if p.Name == in.Name {
 				return slices.Clone(p.Opt), nil
 			}
 		}
@@ -316,7 +316,7 @@ func probeGPU(dev int) (enginemeta.GPU, error) {
 	facts := device.Probe()
 	if dev < len(facts.GPUs) {
 		g := facts.GPUs[dev]
-		return enginemeta.GPU{Name: g.Name, UUID: g.UUID, ComputeCapability: g.ComputeCapability, MemoryMiB: g.MemoryMiB, Driver: g.Driver}, nil
+		return g, nil
 	}
 	cc, err := ComputeCapability(dev)
 	if err != nil {

@@ -29,7 +29,7 @@ func a10Meta(level string) *enginemeta.Metadata {
 	return &enginemeta.Metadata{
 		Schema: enginemeta.Schema, TensorRT: "10.16.0", HWCompat: level,
 		GPU:      enginemeta.GPU{Name: "NVIDIA A10", ComputeCapability: "8.6"},
-		Profiles: [][]enginemeta.ProfileInput{{{Input: "input", Min: []int64{1, 3, 128, 256}, Opt: []int64{1, 3, 256, 512}, Max: []int64{1, 3, 512, 1024}}}},
+		Profiles: [][]enginemeta.ProfileInput{{{Name: "input", Min: []int64{1, 3, 128, 256}, Opt: []int64{1, 3, 256, 512}, Max: []int64{1, 3, 512, 1024}}}},
 	}
 }
 

@@ -3,6 +3,8 @@ package trt
 import (
 	"fmt"
 	"strings"
+
+	"github.com/segtrt/segtrt/trt/enginemeta"
 )
 
 // Flag is a builder precision flag (TensorRT 10 weakly typed networks).
@@ -142,11 +144,9 @@ type TensorDesc struct {
 	IsShape bool     `json:"-"`
 }
 
-// ProfileInput is one input's shapes in an optimisation profile.
-type ProfileInput struct {
-	Name          string  `json:"input"`
-	Min, Opt, Max []int64 `json:"-"`
-}
+// ProfileInput is one input's shapes in an optimisation profile (as
+// E.engine.json records it).
+type ProfileInput = enginemeta.ProfileInput
 
 // Severity of a TensorRT log message (ILogger::Severity).
 type Severity int

@@ -23,14 +23,15 @@ type Facts struct {
 	GPUNote string `json:"gpu_note,omitempty"`
 }
 
-// GPU is one device as NVML reports it.
+// GPU is one device as NVML (or, without it, CUDA) reports it; fields a
+// source does not give are zero and left out of JSON.
 type GPU struct {
 	Name              string `json:"name"`
 	UUID              string `json:"uuid"`
 	ComputeCapability string `json:"compute_capability"`
-	MemoryMiB         uint64 `json:"memory_mib"`
-	SMClockMHz        uint32 `json:"sm_clock_mhz"`
-	MemClockMHz       uint32 `json:"mem_clock_mhz"`
+	MemoryMiB         uint64 `json:"memory_mib,omitempty"`
+	SMClockMHz        uint32 `json:"sm_clock_mhz,omitempty"`
+	MemClockMHz       uint32 `json:"mem_clock_mhz,omitempty"`
 	Driver            string `json:"driver"`
 }
 

@@ -153,6 +153,17 @@ func (gr *Graph) topoSort() ([]int, error) {
 // Node returns node i.
 func (gr *Graph) Node(i int) *onnxpb.NodeProto { return gr.Proto.Node[i] }
 
+// SortNodes rewrites the graph's node list in topological order (Order),
+// as tools that read ONNX files expect. Afterwards the graph's indexes
+// (Order, Producer) refer to the old list: build a new Graph to go on.
+func (gr *Graph) SortNodes() {
+	nodes := make([]*onnxpb.NodeProto, len(gr.Order))
+	for k, i := range gr.Order {
+		nodes[k] = gr.Proto.Node[i]
+	}
+	gr.Proto.Node = nodes
+}
+
 // ProducerOf returns the node producing value name, or nil for graph inputs,
 // initializers and unknown names.
 func (gr *Graph) ProducerOf(name string) *onnxpb.NodeProto {

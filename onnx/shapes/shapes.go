@@ -279,6 +279,31 @@ func normAxis(axis int64, rank int) (int, error) {
 	return int(axis), nil
 }
 
+// normAxes maps each of axes into [0, rank).
+func normAxes(axes []int64, rank int) ([]int, error) {
+	out := make([]int, len(axes))
+	for i, a := range axes {
+		ax, err := normAxis(a, rank)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = ax
+	}
+	return out, nil
+}
+
+// axisInput returns input i with its rank and the node's "axis"
+// attribute (default 0) mapped into [0, rank): the preamble of the ops
+// that work along one axis.
+func (c *ctx) axisInput(i int) (*Value, int, int, error) {
+	v, r, err := c.rankOf(i)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	axis, err := normAxis(c.attrInt("axis", 0), r)
+	return v, r, axis, err
+}
+
 func (c *ctx) infer() error {
 	dom := c.node.GetDomain()
 	op := c.node.GetOpType()

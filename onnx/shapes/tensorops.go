@@ -138,11 +138,7 @@ func constantOfShape(c *ctx) error {
 }
 
 func concat(c *ctx) error {
-	first, r, err := c.rankOf(0)
-	if err != nil {
-		return err
-	}
-	axis, err := normAxis(c.attrInt("axis", 0), r)
+	first, r, axis, err := c.axisInput(0)
 	if err != nil {
 		return err
 	}
@@ -192,11 +188,7 @@ func concat(c *ctx) error {
 }
 
 func split(c *ctx) error {
-	x, r, err := c.rankOf(0)
-	if err != nil {
-		return err
-	}
-	axis, err := normAxis(c.attrInt("axis", 0), r)
+	x, _, axis, err := c.axisInput(0)
 	if err != nil {
 		return err
 	}
@@ -298,11 +290,11 @@ func slice(c *ctx) error {
 	shape := copyShape(x.Shape)
 	first := make([]int64, r)
 	step := ones(r)
-	for i, a := range axes {
-		ax, err := normAxis(a, r)
-		if err != nil {
-			return err
-		}
+	axs, err := normAxes(axes, r)
+	if err != nil {
+		return err
+	}
+	for i, ax := range axs {
 		if steps[i] == 0 {
 			return fmt.Errorf("slice step 0")
 		}
@@ -323,15 +315,11 @@ func slice(c *ctx) error {
 }
 
 func gather(c *ctx) error {
-	data, r, err := c.rankOf(0)
+	data, r, axis, err := c.axisInput(0)
 	if err != nil {
 		return err
 	}
 	idx, _, err := c.rankOf(1)
-	if err != nil {
-		return err
-	}
-	axis, err := normAxis(c.attrInt("axis", 0), r)
 	if err != nil {
 		return err
 	}
@@ -380,11 +368,11 @@ func unsqueeze(c *ctx) error {
 	}
 	outRank := r + len(axes)
 	isNew := make([]bool, outRank)
-	for _, a := range axes {
-		ax, err := normAxis(a, outRank)
-		if err != nil {
-			return err
-		}
+	axs, err := normAxes(axes, outRank)
+	if err != nil {
+		return err
+	}
+	for _, ax := range axs {
 		isNew[ax] = true
 	}
 	shape := make([]int64, 0, outRank)
@@ -416,11 +404,11 @@ func squeeze(c *ctx) error {
 			drop[i] = d == 1
 		}
 	}
-	for _, a := range axes {
-		ax, err := normAxis(a, r)
-		if err != nil {
-			return err
-		}
+	axs, err := normAxes(axes, r)
+	if err != nil {
+		return err
+	}
+	for _, ax := range axs {
 		if x.Shape[ax] > 1 {
 			return fmt.Errorf("cannot squeeze axis %d of size %d", ax, x.Shape[ax])
 		}
@@ -531,11 +519,11 @@ func transpose(c *ctx) error {
 		return fmt.Errorf("perm %v for rank %d", perm, r)
 	}
 	shape := make([]int64, r)
-	for i, p := range perm {
-		ax, err := normAxis(p, r)
-		if err != nil {
-			return err
-		}
+	axs, err := normAxes(perm, r)
+	if err != nil {
+		return err
+	}
+	for i, ax := range axs {
 		shape[i] = x.Shape[ax]
 		perm[i] = int64(ax)
 	}
@@ -615,11 +603,11 @@ func pad(c *ctx) error {
 		return fmt.Errorf("%d pads for %d axes", len(pads), len(axes))
 	}
 	shape := copyShape(x.Shape)
-	for i, a := range axes {
-		ax, err := normAxis(a, r)
-		if err != nil {
-			return err
-		}
+	axs, err := normAxes(axes, r)
+	if err != nil {
+		return err
+	}
+	for i, ax := range axs {
 		if shape[ax] >= 0 {
 			shape[ax] += pads[i] + pads[i+len(axes)]
 		}
@@ -680,11 +668,11 @@ func reduce(c *ctx) error {
 		return nil
 	}
 	reduced := make([]bool, r)
-	for _, a := range axes {
-		ax, err := normAxis(a, r)
-		if err != nil {
-			return err
-		}
+	axs, err := normAxes(axes, r)
+	if err != nil {
+		return err
+	}
+	for _, ax := range axs {
 		reduced[ax] = true
 	}
 	shape := []int64{}

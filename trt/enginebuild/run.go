@@ -317,13 +317,7 @@ func fillFromResult(meta *enginemeta.Metadata, res *trt.BuildResult) {
 		}
 		meta.IO = append(meta.IO, enginemeta.Tensor{Name: t.Name, IO: io, DType: t.DType.String(), Shape: t.Shape})
 	}
-	for _, prof := range res.Profiles {
-		var ps []enginemeta.ProfileInput
-		for _, in := range prof {
-			ps = append(ps, enginemeta.ProfileInput{Input: in.Name, Min: in.Min, Opt: in.Opt, Max: in.Max})
-		}
-		meta.Profiles = append(meta.Profiles, ps)
-	}
+	meta.Profiles = append(meta.Profiles, res.Profiles...)
 	if layers, counts, err := enginemeta.ParseLayerInfo(res.LayerInfo); err == nil {
 		meta.Layers, meta.LayerPrecisions = layers, counts
 	} else {

@@ -11,6 +11,7 @@ import (
 	"os"
 
 	"github.com/segtrt/segtrt/internal/atomicfile"
+	"github.com/segtrt/segtrt/internal/device"
 	"github.com/segtrt/segtrt/internal/filehash"
 )
 
@@ -24,20 +25,14 @@ func PathFor(engine string) string { return engine + ".json" }
 type File = filehash.File
 
 // GPU is the device an engine was built on.
-type GPU struct {
-	Name              string `json:"name"`
-	UUID              string `json:"uuid"`
-	ComputeCapability string `json:"compute_capability"`
-	MemoryMiB         uint64 `json:"memory_mib,omitempty"`
-	Driver            string `json:"driver"`
-}
+type GPU = device.GPU
 
 // ProfileInput is one input's shapes in an optimisation profile.
 type ProfileInput struct {
-	Input string  `json:"input"`
-	Min   []int64 `json:"min"`
-	Opt   []int64 `json:"opt"`
-	Max   []int64 `json:"max"`
+	Name string  `json:"input"`
+	Min  []int64 `json:"min"`
+	Opt  []int64 `json:"opt"`
+	Max  []int64 `json:"max"`
 }
 
 // Tensor is one engine input or output.

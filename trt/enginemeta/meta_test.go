@@ -14,7 +14,7 @@ func sample() *Metadata {
 		CUDARuntime: "12.8", CUDADriver: "12.9",
 		GPU:      GPU{Name: "NVIDIA A10", UUID: "GPU-1234", ComputeCapability: "8.6", Driver: "570.1"},
 		HWCompat: "none", Precision: "fp16", Flags: []string{"fp16"},
-		Profiles:        [][]ProfileInput{{{Input: "input", Min: []int64{1, 3, 256, 512}, Opt: []int64{1, 3, 256, 512}, Max: []int64{1, 3, 512, 1024}}}},
+		Profiles:        [][]ProfileInput{{{Name: "input", Min: []int64{1, 3, 256, 512}, Opt: []int64{1, 3, 256, 512}, Max: []int64{1, 3, 512, 1024}}}},
 		IO:              []Tensor{{Name: "input", IO: "input", DType: "float32", Shape: []int64{1, 3, -1, -1}}},
 		Layers:          []Layer{{Name: "conv1", Type: "CaskConvolution", Precision: "fp16"}},
 		LayerPrecisions: map[string]int{"fp16": 1},
