@@ -239,8 +239,8 @@ func total(m *score.ConfusionMatrix) uint64 {
 // sameImages checks that a stored reference report scored the same images.
 func sameImages(stored, rep *Report, path string) error {
 	if stored.Split != rep.Split || strings.Join(stored.ImageNames, ",") != strings.Join(rep.ImageNames, ",") {
-		return fmt.Errorf("%s: the reference report covers %d images of split %q, this run %d images of %q; they must be the same images (same --split, --limit and --shard)",
-			path, stored.Images, stored.Split, rep.Images, rep.Split)
+		return fmt.Errorf("%s: %w", path, opterr.Hintf("the reference report covers %d images of split %q, this run %d images of %q; they must be the same images (same {Split}, {Limit} and {Shard})",
+			stored.Images, stored.Split, rep.Images, rep.Split))
 	}
 	return nil
 }
