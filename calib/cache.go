@@ -2,6 +2,7 @@ package calib
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"math"
@@ -9,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/segtrt/segtrt/internal/atomicfile"
 	"github.com/segtrt/segtrt/trt"
 )
 
@@ -73,6 +75,15 @@ func WriteCache(w io.Writer, c *Cache) error {
 		fmt.Fprintf(bw, "%s: %08x\n", n, math.Float32bits(c.Scales[n]))
 	}
 	return bw.Flush()
+}
+
+// saveCache writes c to path atomically and returns the bytes written.
+func saveCache(path string, c *Cache) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := WriteCache(&buf, c); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), atomicfile.WriteBytes(path, buf.Bytes())
 }
 
 // ReadCache parses a TensorRT calibration cache. Errors give the line.

@@ -1,14 +1,12 @@
 package calib
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"os"
 	"regexp"
 	"sort"
 
-	"github.com/segtrt/segtrt/internal/atomicfile"
 	"github.com/segtrt/segtrt/internal/fserr"
 	"github.com/segtrt/segtrt/onnx/graph"
 	"github.com/segtrt/segtrt/onnx/onnxio"
@@ -98,7 +96,6 @@ func FromCache(o ConvertOptions) error {
 // the cache o.Cache.
 func FromQDQ(o ConvertOptions) error {
 	o = o.withDefaults()
-	v := o.TensorRT
 	m, err := onnxio.Load(o.FromQDQ)
 	if err != nil {
 		return err
@@ -107,7 +104,7 @@ func FromQDQ(o ConvertOptions) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", o.FromQDQ, err)
 	}
-	c := &Cache{Version: v.Code(), Calibrator: CalibratorClass(Entropy), Scales: map[string]float32{}}
+	c := &Cache{Version: o.TensorRT.Code(), Calibrator: CalibratorClass(Entropy), Scales: map[string]float32{}}
 	for _, n := range g.Proto.Node {
 		if n.GetOpType() != "QuantizeLinear" || len(n.Input) < 2 {
 			continue
@@ -128,11 +125,7 @@ func FromQDQ(o ConvertOptions) error {
 	if len(c.Scales) == 0 {
 		return fmt.Errorf("%s: no QuantizeLinear on activations: not a Q/DQ model", o.FromQDQ)
 	}
-	var buf bytes.Buffer
-	if err := WriteCache(&buf, c); err != nil {
-		return err
-	}
-	if err := atomicfile.WriteBytes(o.Cache, buf.Bytes()); err != nil {
+	if _, err := saveCache(o.Cache, c); err != nil {
 		return err
 	}
 	fmt.Fprintf(o.Stdout, "wrote %s (%d tensors)\n", o.Cache, len(c.Scales))

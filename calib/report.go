@@ -1,7 +1,6 @@
 package calib
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -81,16 +80,13 @@ func writeOutputs(o outputs, out *onnxio.Model, amax Scales, method Method, v Te
 		for n, a := range amax {
 			c.Scales[n] = Scale(a)
 		}
-		var buf bytes.Buffer
-		if err := WriteCache(&buf, c); err != nil {
+		data, err := saveCache(o.Cache, c)
+		if err != nil {
 			return err
 		}
-		if err := atomicfile.WriteBytes(o.Cache, buf.Bytes()); err != nil {
-			return err
-		}
-		f := filehash.OfBytes(o.Cache, buf.Bytes())
+		f := filehash.OfBytes(o.Cache, data)
 		rep.Cache = &f
-		fmt.Fprintf(o.Stdout, "wrote %s (%d tensors, %s)\n", o.Cache, len(c.Scales), strings.SplitN(buf.String(), "\n", 2)[0])
+		fmt.Fprintf(o.Stdout, "wrote %s (%d tensors, %s)\n", o.Cache, len(c.Scales), strings.SplitN(string(data), "\n", 2)[0])
 	}
 	if o.Report != "" {
 		data, err := json.MarshalIndent(rep, "", " ")
