@@ -133,11 +133,13 @@ func collect(ctx context.Context, m *onnxio.Model, g *graph.Graph, res shapes.Re
 	// output of another type).
 	var setBytes int64
 	var out, sizes []int
+	var outShapes [][]int64
 	for _, o := range withAll.Proto.Graph.Output {
 		v := res[o.GetName()]
 		if v == nil || !v.Static() {
 			return nil, fmt.Errorf("%s: output %q has no static shape", m.Path, o.GetName())
 		}
+		outShapes = append(outShapes, v.Shape)
 		sizes = append(sizes, int(graph.NumElements(v.Shape)))
 		setBytes += 4 * int64(sizes[len(sizes)-1])
 		i, ok := index[o.GetName()]
@@ -149,18 +151,33 @@ func collect(ctx context.Context, m *onnxio.Model, g *graph.Graph, res shapes.Re
 	lanes := min(maxLanes, runtime.NumCPU(), set.Len())
 	sets := min(lanes+1, max(1, int(buffersLimit/max(1, setBytes))))
 	lanes = min(lanes, sets)
-	var sessions []*ort.Session
+	// Sessions are built at once (each takes a while); the buffers are
+	// sized by our shape inference, so the sessions need not run once to
+	// learn the output shapes.
+	sessions := make([]*ort.Session, lanes)
+	errs := make([]error, lanes)
+	var built sync.WaitGroup
+	for l := range lanes {
+		built.Add(1)
+		go func() {
+			defer built.Done()
+			if sessions[l], errs[l] = ort.NewSession(withAll, ort.Options{Threads: max(1, runtime.NumCPU()/lanes)}); errs[l] == nil {
+				errs[l] = sessions[l].ExpectShapes(shape, outShapes)
+			}
+		}()
+	}
+	built.Wait()
 	defer func() {
 		for _, s := range sessions {
-			s.Close()
+			if s != nil {
+				s.Close()
+			}
 		}
 	}()
-	for range lanes {
-		s, err := ort.NewSession(withAll, ort.Options{Threads: max(1, runtime.NumCPU()/lanes)})
+	for _, err := range errs {
 		if err != nil {
 			return nil, err
 		}
-		sessions = append(sessions, s)
 	}
 	free := make(chan [][]float32, sets)
 	for range sets {

@@ -120,21 +120,51 @@ func NewSession(m *onnxio.Model, opts Options) (*Session, error) {
 }
 
 // outputShapes returns the output shapes for an input shape, as ONNX
-// Runtime computes them: the first time a shape is seen, the model runs
-// once on zeros with outputs ONNX Runtime allocates.
+// Runtime computes them: the first time a shape is seen (and no run has
+// taught it), the model runs once on zeros.
 func (s *Session) outputShapes(shape []int64) ([][]int64, error) {
-	key := dims(shape)
-	if sh, ok := s.shapes[key]; ok {
+	if sh, ok := s.shapes[dims(shape)]; ok {
 		return sh, nil
-	}
-	if err := s.checkInput(shape); err != nil {
-		return nil, err
 	}
 	n := int64(1)
 	for _, d := range shape {
-		n *= d
+		n *= max(d, 0)
 	}
-	in, err := onnxruntime.NewTensor(onnxruntime.NewShape(shape...), make([]float32, n))
+	if _, err := s.learn(make([]float32, n), shape); err != nil {
+		return nil, err
+	}
+	return s.shapes[dims(shape)], nil
+}
+
+// ExpectShapes tells the session the output shapes at an input shape, as
+// a caller that sized its own buffers knows them, so that the session does
+// not run the model once to learn them. Wrong shapes make runs fail.
+func (s *Session) ExpectShapes(inputShape []int64, outputs [][]int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(outputs) != len(s.Outputs) {
+		return fmt.Errorf("%d output shapes for %d outputs", len(outputs), len(s.Outputs))
+	}
+	if err := s.checkInput(inputShape); err != nil {
+		return err
+	}
+	sh := make([][]int64, len(outputs))
+	for i, o := range outputs {
+		sh[i] = slices.Clone(o)
+	}
+	s.shapes[dims(inputShape)] = sh
+	return nil
+}
+
+// learn runs input with outputs ONNX Runtime allocates: their shapes are
+// the outputs' shapes at this input shape, and the tensors become the
+// session's own buffers for it.
+func (s *Session) learn(input []float32, shape []int64) ([]*onnxruntime.Tensor[float32], error) {
+	key := dims(shape)
+	if err := s.checkInput(shape); err != nil {
+		return nil, err
+	}
+	in, err := onnxruntime.NewTensor(onnxruntime.NewShape(shape...), input)
 	if err != nil {
 		return nil, fmt.Errorf("input %s: %w", key, err)
 	}
@@ -143,13 +173,25 @@ func (s *Session) outputShapes(shape []int64) ([][]int64, error) {
 	if err := s.sess.Run([]onnxruntime.Value{in}, outs); err != nil {
 		return nil, fmt.Errorf("ONNX Runtime at input %s: %s", key, oneLine(err))
 	}
+	bufs := make([]*onnxruntime.Tensor[float32], len(outs))
 	sh := make([][]int64, len(outs))
 	for i, v := range outs {
-		sh[i] = slices.Clone([]int64(v.GetShape()))
-		v.Destroy()
+		t, ok := v.(*onnxruntime.Tensor[float32])
+		if !ok {
+			for _, v := range outs {
+				v.Destroy()
+			}
+			return nil, fmt.Errorf("output %q is not a float32 tensor", s.Outputs[i])
+		}
+		bufs[i], sh[i] = t, slices.Clone([]int64(t.GetShape()))
 	}
-	s.shapes[key] = sh
-	return sh, nil
+	if old, ok := s.outputs[key]; ok {
+		for _, t := range old {
+			t.Destroy()
+		}
+	}
+	s.shapes[key], s.outputs[key] = sh, bufs
+	return bufs, nil
 }
 
 // outputBuffers returns reusable output tensors for an input shape.
@@ -186,6 +228,19 @@ func (s *Session) run(input []float32, shape []int64, dst [][]float32) ([]Output
 	defer s.mu.Unlock()
 	if s.sess == nil {
 		return nil, fmt.Errorf("session is closed")
+	}
+	if _, known := s.shapes[dims(shape)]; !known && !slices.ContainsFunc(dst, func(d []float32) bool { return d != nil }) {
+		// The first run at this shape into the session's own buffers
+		// teaches the output shapes on the way.
+		bufs, err := s.learn(input, shape)
+		if err != nil {
+			return nil, err
+		}
+		res := make([]Output, len(bufs))
+		for i, b := range bufs {
+			res[i] = Output{Name: s.Outputs[i], Shape: slices.Clone([]int64(b.GetShape())), Data: b.GetData()}
+		}
+		return res, nil
 	}
 	sh, err := s.outputShapes(shape)
 	if err != nil {
