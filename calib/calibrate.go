@@ -71,7 +71,16 @@ func Run(ctx context.Context, o Options) error {
 	if err := pre.Validate(); err != nil {
 		return fmt.Errorf("%s: %w", o.Model, err)
 	}
+	// The cache and calib.json cover every activation (TensorRT's implicit
+	// calibration reads any); the Q/DQ model needs only the ones it
+	// quantizes, and histogramming fewer lets ONNX Runtime expose fewer.
 	names := activationTensors(g, res)
+	if o.Cache == "" && o.Report == "" {
+		names = names[:0]
+		for _, a := range plan.Activations {
+			names = append(names, a.Tensor)
+		}
+	}
 	step, done := o.Progress.Start(calibSet.Len())
 	hists, err := collect(ctx, m, g, res, names, calibSet, pre, step)
 	done()

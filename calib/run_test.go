@@ -74,6 +74,16 @@ func TestDeterministic(t *testing.T) {
 	}
 }
 
+// Without a cache or calib.json only the quantized tensors are
+// histogrammed; the Q/DQ model is the same bytes either way.
+func TestQDQModelAloneIsTheSame(t *testing.T) {
+	full := calibrate(t, t.TempDir(), nil)
+	alone := calibrate(t, t.TempDir(), func(o *Options) { o.Cache, o.Report = "", "" })
+	if !bytes.Equal(read(t, full.Out), read(t, alone.Out)) {
+		t.Fatal("the Q/DQ model differs when written alone")
+	}
+}
+
 func TestReportAndCacheAgree(t *testing.T) {
 	dir := t.TempDir()
 	o := calibrate(t, dir, func(o *Options) { o.Method = MinMax; o.SaveHistograms = true })
