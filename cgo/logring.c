@@ -12,6 +12,7 @@ struct segtrt_ring {
 	size_t len;  /* messages waiting */
 	uint64_t dropped;
 	int* severity;
+	uint64_t* tag;
 	char* text; /* slots * msg_bytes */
 };
 
@@ -24,9 +25,11 @@ segtrt_ring* segtrt_ring_new(size_t slots, size_t msg_bytes) {
 		return NULL;
 	}
 	r->severity = (int*)calloc(slots, sizeof(int));
+	r->tag = (uint64_t*)calloc(slots, sizeof(uint64_t));
 	r->text = (char*)calloc(slots, msg_bytes);
-	if (r->severity == NULL || r->text == NULL || pthread_mutex_init(&r->mu, NULL) != 0) {
+	if (r->severity == NULL || r->tag == NULL || r->text == NULL || pthread_mutex_init(&r->mu, NULL) != 0) {
 		free(r->severity);
+		free(r->tag);
 		free(r->text);
 		free(r);
 		return NULL;
@@ -42,11 +45,12 @@ void segtrt_ring_free(segtrt_ring* r) {
 	}
 	pthread_mutex_destroy(&r->mu);
 	free(r->severity);
+	free(r->tag);
 	free(r->text);
 	free(r);
 }
 
-void segtrt_ring_push(segtrt_ring* r, int severity, const char* msg) {
+void segtrt_ring_push(segtrt_ring* r, int severity, uint64_t tag, const char* msg) {
 	if (r == NULL) {
 		return;
 	}
@@ -72,10 +76,11 @@ void segtrt_ring_push(segtrt_ring* r, int severity, const char* msg) {
 		memcpy(dst + r->msg_bytes - 4, "...", 4);
 	}
 	r->severity[slot] = severity;
+	r->tag[slot] = tag;
 	pthread_mutex_unlock(&r->mu);
 }
 
-int segtrt_ring_pop(segtrt_ring* r, int* severity, char* buf, size_t cap, uint64_t* dropped) {
+int segtrt_ring_pop(segtrt_ring* r, int* severity, uint64_t* tag, char* buf, size_t cap, uint64_t* dropped) {
 	if (r == NULL) {
 		return 0;
 	}
@@ -99,6 +104,9 @@ int segtrt_ring_pop(segtrt_ring* r, int* severity, char* buf, size_t cap, uint64
 	}
 	if (severity != NULL) {
 		*severity = r->severity[r->head];
+	}
+	if (tag != NULL) {
+		*tag = r->tag[r->head];
 	}
 	r->head = (r->head + 1) % r->slots;
 	r->len--;

@@ -16,7 +16,7 @@ func TestOrderAndSeverity(t *testing.T) {
 		t.Fatalf("len %d", r.Len())
 	}
 	msgs, dropped := r.Drain()
-	if dropped != 0 || len(msgs) != 2 || msgs[0] != (Message{1, "first"}) || msgs[1] != (Message{2, "second"}) {
+	if dropped != 0 || len(msgs) != 2 || msgs[0] != (Message{Severity: 1, Text: "first"}) || msgs[1] != (Message{Severity: 2, Text: "second"}) {
 		t.Fatalf("got %v dropped %d", msgs, dropped)
 	}
 	if msgs, _ := r.Drain(); len(msgs) != 0 {
@@ -114,5 +114,36 @@ func TestConcurrentPushAndDrain(t *testing.T) {
 		if n != 1 || !strings.HasPrefix(k, "writer ") {
 			t.Fatalf("message %q seen %d times", k, n)
 		}
+	}
+}
+
+func TestTakeGivesEachCallItsOwnMessages(t *testing.T) {
+	r := New(16, 64)
+	defer r.Free()
+	// Calls 7 and 9 run at once; a TensorRT worker thread logs untagged.
+	r.PushTagged(2, 7, "seven a")
+	r.PushTagged(1, 9, "nine a")
+	r.Push(2, "worker")
+	r.PushTagged(2, 7, "seven b")
+	var seen []string
+	sink := func(m Message) { seen = append(seen, m.Text) }
+
+	mine, _ := r.Take(7, sink)
+	if len(mine) != 2 || mine[0].Text != "seven a" || mine[1].Text != "seven b" {
+		t.Fatalf("call 7 got %v", mine)
+	}
+	// Call 9 logs once more before returning; it gets what call 7's Take
+	// drained for it, then its new message.
+	r.PushTagged(1, 9, "nine b")
+	mine, _ = r.Take(9, sink)
+	if len(mine) != 2 || mine[0].Text != "nine a" || mine[1].Text != "nine b" {
+		t.Fatalf("call 9 got %v", mine)
+	}
+	// The sink saw every message once, in order.
+	if strings.Join(seen, ",") != "seven a,nine a,worker,seven b,nine b" {
+		t.Fatalf("sink saw %v", seen)
+	}
+	if mine, _ := r.Take(9, sink); len(mine) != 0 {
+		t.Fatalf("a second take: %v", mine)
 	}
 }
