@@ -108,10 +108,8 @@ int segtrt_builder_create(segtrt_builder** out, char* msg, size_t cap) {
 			return fail(msg, cap, SEGTRT_E_ARGUMENT, "segtrt_builder_create: NULL output");
 		}
 		*out = nullptr;
-		if (api().cudaLoaded) {
-			if (int rc = useDevice(msg, cap)) {
-				return rc;
-			}
+		if (int rc = useDevice(msg, cap)) {
+			return rc;
 		}
 		std::unique_ptr<segtrt_builder> b(new segtrt_builder);
 		b->builder = static_cast<nvinfer1::IBuilder*>(api().createBuilder(&logger(), NV_TENSORRT_VERSION));
@@ -124,18 +122,32 @@ int segtrt_builder_create(segtrt_builder** out, char* msg, size_t cap) {
 	});
 }
 
-void segtrt_builder_destroy(segtrt_builder* b) { delete b; }
+void segtrt_builder_destroy(segtrt_builder* b) {
+	if (b != nullptr) {
+		useDeviceQuietly();
+	}
+	delete b;
+}
 
 int segtrt_builder_load_plugin(segtrt_builder* b, const char* path, char* msg, size_t cap) {
 	return guard(msg, cap, [&]() -> int {
 		if (b == nullptr || b->builder == nullptr || path == nullptr) {
 			return fail(msg, cap, SEGTRT_E_ARGUMENT, "segtrt_builder_load_plugin: NULL argument");
 		}
-		if (b->builder->getPluginRegistry().loadLibrary(path) == nullptr) {
-			return fail(msg, cap, SEGTRT_E_TENSORRT,
-			            "%s: TensorRT could not load the plugin library (see TensorRT's log)", path);
+		if (int rc = useDevice(msg, cap)) {
+			return rc;
 		}
-		return SEGTRT_OK;
+		return loadPlugin(b->builder->getPluginRegistry(), path, msg, cap);
+	});
+}
+
+int segtrt_builder_has_plugin_creator(segtrt_builder* b, const char* name, const char* version, const char* ns,
+                                      int* found, char* msg, size_t cap) {
+	return guard(msg, cap, [&]() -> int {
+		if (b == nullptr || b->builder == nullptr) {
+			return fail(msg, cap, SEGTRT_E_ARGUMENT, "segtrt_builder_has_plugin_creator: NULL argument");
+		}
+		return hasCreator(b->builder->getPluginRegistry(), name, version, ns, found, msg, cap);
 	});
 }
 
@@ -144,6 +156,9 @@ int segtrt_network_parse(segtrt_builder* b, const char* path, int stronglyTyped,
 	return guard(msg, cap, [&]() -> int {
 		if (b == nullptr || b->builder == nullptr || path == nullptr || out == nullptr) {
 			return fail(msg, cap, SEGTRT_E_ARGUMENT, "segtrt_network_parse: NULL argument");
+		}
+		if (int rc = useDevice(msg, cap)) {
+			return rc;
 		}
 		*out = nullptr;
 		std::vector<char> data;
@@ -195,7 +210,12 @@ int segtrt_network_parse(segtrt_builder* b, const char* path, int stronglyTyped,
 	});
 }
 
-void segtrt_network_destroy(segtrt_network* n) { delete n; }
+void segtrt_network_destroy(segtrt_network* n) {
+	if (n != nullptr) {
+		useDeviceQuietly();
+	}
+	delete n;
+}
 
 int segtrt_network_num_io(const segtrt_network* n, int* count) {
 	if (n == nullptr || n->network == nullptr || count == nullptr) {
@@ -237,6 +257,9 @@ int segtrt_config_create(segtrt_builder* b, segtrt_config** out, char* msg, size
 		if (b == nullptr || b->builder == nullptr || out == nullptr) {
 			return fail(msg, cap, SEGTRT_E_ARGUMENT, "segtrt_config_create: NULL argument");
 		}
+		if (int rc = useDevice(msg, cap)) {
+			return rc;
+		}
 		*out = nullptr;
 		std::unique_ptr<segtrt_config> c(new segtrt_config);
 		c->config = b->builder->createBuilderConfig();
@@ -248,7 +271,12 @@ int segtrt_config_create(segtrt_builder* b, segtrt_config** out, char* msg, size
 	});
 }
 
-void segtrt_config_destroy(segtrt_config* c) { delete c; }
+void segtrt_config_destroy(segtrt_config* c) {
+	if (c != nullptr) {
+		useDeviceQuietly();
+	}
+	delete c;
+}
 
 int segtrt_config_set_flag(segtrt_config* c, int flag, char* msg, size_t cap) {
 	return guard(msg, cap, [&]() -> int {
@@ -417,10 +445,8 @@ int segtrt_builder_build(segtrt_builder* b, segtrt_network* n, segtrt_config* c,
 			return fail(msg, cap, SEGTRT_E_ARGUMENT, "segtrt_builder_build: NULL argument");
 		}
 		*out = nullptr;
-		if (api().cudaLoaded) {
-			if (int rc = useDevice(msg, cap)) {
-				return rc;
-			}
+		if (int rc = useDevice(msg, cap)) {
+			return rc;
 		}
 		return toBlob(b->builder->buildSerializedNetwork(*n->network, *c->config), out, "building the engine", msg,
 		              cap);

@@ -28,7 +28,7 @@ int segtrt_cuda_set_device(int dev, char* msg, size_t cap) {
 			return rc;
 		}
 		setCurrentDevice(dev);
-		return SEGTRT_OK;
+		return useDevice(msg, cap);
 	});
 }
 
@@ -67,7 +67,7 @@ int segtrt_cuda_malloc(void** ptr, size_t bytes, char* msg, size_t cap) {
 
 void segtrt_cuda_free(void* ptr) {
 	if (ptr != nullptr && api().cudaLoaded) {
-		api().setDevice(currentDevice());
+		useDeviceQuietly();
 		api().free(ptr);
 	}
 }
@@ -90,6 +90,7 @@ int segtrt_cuda_host_alloc(void** ptr, size_t bytes, char* msg, size_t cap) {
 
 void segtrt_cuda_host_free(void* ptr) {
 	if (ptr != nullptr && api().cudaLoaded) {
+		useDeviceQuietly();
 		api().freeHost(ptr);
 	}
 }
@@ -141,6 +142,7 @@ int segtrt_cuda_stream_create(void** stream, char* msg, size_t cap) {
 
 void segtrt_cuda_stream_destroy(void* stream) {
 	if (stream != nullptr && api().cudaLoaded) {
+		useDeviceQuietly();
 		api().streamDestroy(static_cast<cudaStream_t>(stream));
 	}
 }
@@ -148,6 +150,9 @@ void segtrt_cuda_stream_destroy(void* stream) {
 int segtrt_cuda_stream_sync(void* stream, char* msg, size_t cap) {
 	return guard(msg, cap, [&]() -> int {
 		if (int rc = needCuda(msg, cap)) {
+			return rc;
+		}
+		if (int rc = useDevice(msg, cap)) {
 			return rc;
 		}
 		return cudaCheck(api().streamSynchronize(static_cast<cudaStream_t>(stream)), "cudaStreamSynchronize", msg,
@@ -178,6 +183,7 @@ int segtrt_cuda_event_create(void** event, char* msg, size_t cap) {
 
 void segtrt_cuda_event_destroy(void* event) {
 	if (event != nullptr && api().cudaLoaded) {
+		useDeviceQuietly();
 		api().eventDestroy(static_cast<cudaEvent_t>(event));
 	}
 }
@@ -185,6 +191,9 @@ void segtrt_cuda_event_destroy(void* event) {
 int segtrt_cuda_event_record(void* event, void* stream, char* msg, size_t cap) {
 	return guard(msg, cap, [&]() -> int {
 		if (int rc = needCuda(msg, cap)) {
+			return rc;
+		}
+		if (int rc = useDevice(msg, cap)) {
 			return rc;
 		}
 		return cudaCheck(api().eventRecord(static_cast<cudaEvent_t>(event), static_cast<cudaStream_t>(stream)),
@@ -197,6 +206,9 @@ int segtrt_cuda_event_sync(void* event, char* msg, size_t cap) {
 		if (int rc = needCuda(msg, cap)) {
 			return rc;
 		}
+		if (int rc = useDevice(msg, cap)) {
+			return rc;
+		}
 		return cudaCheck(api().eventSynchronize(static_cast<cudaEvent_t>(event)), "cudaEventSynchronize", msg, cap);
 	});
 }
@@ -204,6 +216,9 @@ int segtrt_cuda_event_sync(void* event, char* msg, size_t cap) {
 int segtrt_cuda_event_elapsed(void* start, void* end, float* ms, char* msg, size_t cap) {
 	return guard(msg, cap, [&]() -> int {
 		if (int rc = needCuda(msg, cap)) {
+			return rc;
+		}
+		if (int rc = useDevice(msg, cap)) {
 			return rc;
 		}
 		if (ms == nullptr) {
@@ -220,6 +235,9 @@ int segtrt_cuda_graph_launch(void* graphExec, void* stream, char* msg, size_t ca
 		if (int rc = needCuda(msg, cap)) {
 			return rc;
 		}
+		if (int rc = useDevice(msg, cap)) {
+			return rc;
+		}
 		return cudaCheck(api().graphLaunch(static_cast<cudaGraphExec_t>(graphExec), static_cast<cudaStream_t>(stream)),
 		                 "cudaGraphLaunch", msg, cap);
 	});
@@ -227,6 +245,7 @@ int segtrt_cuda_graph_launch(void* graphExec, void* stream, char* msg, size_t ca
 
 void segtrt_cuda_graph_destroy(void* graphExec) {
 	if (graphExec != nullptr && api().cudaLoaded) {
+		useDeviceQuietly();
 		api().graphExecDestroy(static_cast<cudaGraphExec_t>(graphExec));
 	}
 }

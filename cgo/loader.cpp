@@ -19,7 +19,7 @@ class RingLogger : public nvinfer1::ILogger {
 public:
 	void log(Severity severity, nvinfer1::AsciiChar const* msg) noexcept override {
 		if (static_cast<int>(severity) <= __atomic_load_n(&logLevel, __ATOMIC_RELAXED)) {
-			segtrt_ring_push(segtrt_logger_ring(), static_cast<int>(severity), msg);
+			segtrt_ring_push(segtrt_logger_ring(), static_cast<int>(severity), callTag(), msg);
 		}
 	}
 };
@@ -139,7 +139,7 @@ int segtrt_load_tensorrt(const char* nvinfer, const char* parser, const char* pl
 				}
 				std::string line = std::string("TensorRT's standard plugins not loaded: ") + note;
 				segtrt_ring_push(segtrt_logger_ring(), static_cast<int>(nvinfer1::ILogger::Severity::kWARNING),
-				                 line.c_str());
+				                 callTag(), line.c_str());
 			}
 		}
 		next.trtLoaded = true;
@@ -190,6 +190,22 @@ int segtrt_load_cudart(const char* path, char* msg, size_t cap) {
 		if (!ok) {
 			dlclose(h);
 			return SEGTRT_E_LIBRARY;
+		}
+		// A runtime newer than the driver resolves every symbol and then fails
+		// every call. One harmless call tells: refuse it so the caller tries
+		// an older one. Versions are not compared, because minor-version
+		// compatibility lets a 12.8 runtime run on a 12.4 driver. Other
+		// answers (no device, say) are not the runtime's fault.
+		int devices = 0;
+		if (next.getDeviceCount(&devices) == cudaErrorInsufficientDriver) {
+			int rt = 0, drv = 0;
+			next.runtimeGetVersion(&rt);
+			next.driverGetVersion(&drv);
+			dlclose(h);
+			return fail(msg, cap, SEGTRT_E_INSUFFICIENT_DRIVER,
+			            "%s: CUDA runtime %d.%d needs a newer driver than the installed one (CUDA %d.%d): "
+			            "cudaErrorInsufficientDriver",
+			            path, rt / 1000, rt % 1000 / 10, drv / 1000, drv % 1000 / 10);
 		}
 		next.cudart = h;
 		next.cudaLoaded = true;

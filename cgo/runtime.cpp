@@ -25,10 +25,8 @@ int segtrt_runtime_create(segtrt_runtime** out, char* msg, size_t cap) {
 			return fail(msg, cap, SEGTRT_E_ARGUMENT, "segtrt_runtime_create: NULL output");
 		}
 		*out = nullptr;
-		if (api().cudaLoaded) {
-			if (int rc = useDevice(msg, cap)) {
-				return rc;
-			}
+		if (int rc = useDevice(msg, cap)) {
+			return rc;
 		}
 		std::unique_ptr<segtrt_runtime> r(new segtrt_runtime);
 		r->runtime = static_cast<nvinfer1::IRuntime*>(api().createRuntime(&logger(), NV_TENSORRT_VERSION));
@@ -40,18 +38,32 @@ int segtrt_runtime_create(segtrt_runtime** out, char* msg, size_t cap) {
 	});
 }
 
-void segtrt_runtime_destroy(segtrt_runtime* r) { delete r; }
+void segtrt_runtime_destroy(segtrt_runtime* r) {
+	if (r != nullptr) {
+		useDeviceQuietly();
+	}
+	delete r;
+}
 
 int segtrt_runtime_load_plugin(segtrt_runtime* r, const char* path, char* msg, size_t cap) {
 	return guard(msg, cap, [&]() -> int {
 		if (r == nullptr || r->runtime == nullptr || path == nullptr) {
 			return fail(msg, cap, SEGTRT_E_ARGUMENT, "segtrt_runtime_load_plugin: NULL argument");
 		}
-		if (r->runtime->getPluginRegistry().loadLibrary(path) == nullptr) {
-			return fail(msg, cap, SEGTRT_E_TENSORRT,
-			            "%s: TensorRT could not load the plugin library (see TensorRT's log)", path);
+		if (int rc = useDevice(msg, cap)) {
+			return rc;
 		}
-		return SEGTRT_OK;
+		return loadPlugin(r->runtime->getPluginRegistry(), path, msg, cap);
+	});
+}
+
+int segtrt_runtime_has_plugin_creator(segtrt_runtime* r, const char* name, const char* version, const char* ns,
+                                      int* found, char* msg, size_t cap) {
+	return guard(msg, cap, [&]() -> int {
+		if (r == nullptr || r->runtime == nullptr) {
+			return fail(msg, cap, SEGTRT_E_ARGUMENT, "segtrt_runtime_has_plugin_creator: NULL argument");
+		}
+		return hasCreator(r->runtime->getPluginRegistry(), name, version, ns, found, msg, cap);
 	});
 }
 
@@ -62,10 +74,8 @@ int segtrt_engine_deserialize(segtrt_runtime* r, const void* data, size_t size, 
 			return fail(msg, cap, SEGTRT_E_ARGUMENT, "segtrt_engine_deserialize: NULL argument");
 		}
 		*out = nullptr;
-		if (api().cudaLoaded) {
-			if (int rc = useDevice(msg, cap)) {
-				return rc;
-			}
+		if (int rc = useDevice(msg, cap)) {
+			return rc;
 		}
 		std::unique_ptr<segtrt_engine> e(new segtrt_engine);
 		// TensorRT copies what it needs: data may be freed after the call.
@@ -80,7 +90,12 @@ int segtrt_engine_deserialize(segtrt_runtime* r, const void* data, size_t size, 
 	});
 }
 
-void segtrt_engine_destroy(segtrt_engine* e) { delete e; }
+void segtrt_engine_destroy(segtrt_engine* e) {
+	if (e != nullptr) {
+		useDeviceQuietly();
+	}
+	delete e;
+}
 
 int segtrt_engine_num_io(const segtrt_engine* e, int* count) {
 	if (e == nullptr || e->engine == nullptr || count == nullptr) {
@@ -159,6 +174,9 @@ int segtrt_engine_layer_info(const segtrt_engine* e, segtrt_blob** out, char* ms
 		if (e == nullptr || e->engine == nullptr || out == nullptr) {
 			return fail(msg, cap, SEGTRT_E_ARGUMENT, "segtrt_engine_layer_info: NULL argument");
 		}
+		if (int rc = useDevice(msg, cap)) {
+			return rc;
+		}
 		*out = nullptr;
 		std::unique_ptr<nvinfer1::IEngineInspector> inspector(e->engine->createEngineInspector());
 		if (!inspector) {
@@ -181,10 +199,8 @@ int segtrt_context_create(segtrt_engine* e, segtrt_context** out, char* msg, siz
 			return fail(msg, cap, SEGTRT_E_ARGUMENT, "segtrt_context_create: NULL argument");
 		}
 		*out = nullptr;
-		if (api().cudaLoaded) {
-			if (int rc = useDevice(msg, cap)) {
-				return rc;
-			}
+		if (int rc = useDevice(msg, cap)) {
+			return rc;
 		}
 		std::unique_ptr<segtrt_context> c(new segtrt_context);
 		c->context = e->engine->createExecutionContext();
@@ -197,7 +213,12 @@ int segtrt_context_create(segtrt_engine* e, segtrt_context** out, char* msg, siz
 	});
 }
 
-void segtrt_context_destroy(segtrt_context* c) { delete c; }
+void segtrt_context_destroy(segtrt_context* c) {
+	if (c != nullptr) {
+		useDeviceQuietly();
+	}
+	delete c;
+}
 
 int segtrt_context_set_input_shape(segtrt_context* c, const char* name, const int64_t* dims, int nbDims, char* msg,
                                    size_t cap) {
@@ -205,6 +226,9 @@ int segtrt_context_set_input_shape(segtrt_context* c, const char* name, const in
 		nvinfer1::Dims d;
 		if (c == nullptr || c->context == nullptr || name == nullptr || !toDims(dims, nbDims, d)) {
 			return fail(msg, cap, SEGTRT_E_ARGUMENT, "segtrt_context_set_input_shape: bad argument");
+		}
+		if (int rc = useDevice(msg, cap)) {
+			return rc;
 		}
 		if (!c->context->setInputShape(name, d)) {
 			return fail(msg, cap, SEGTRT_E_TENSORRT,
@@ -220,6 +244,9 @@ int segtrt_context_tensor_shape(const segtrt_context* c, const char* name, int64
 	return guard(msg, cap, [&]() -> int {
 		if (c == nullptr || c->context == nullptr || name == nullptr || dims == nullptr || nbDims == nullptr) {
 			return fail(msg, cap, SEGTRT_E_ARGUMENT, "segtrt_context_tensor_shape: NULL argument");
+		}
+		if (int rc = useDevice(msg, cap)) {
+			return rc;
 		}
 		const nvinfer1::Dims d = c->context->getTensorShape(name);
 		if (d.nbDims < 0) {
@@ -237,6 +264,9 @@ int segtrt_context_set_tensor_address(segtrt_context* c, const char* name, void*
 	return guard(msg, cap, [&]() -> int {
 		if (c == nullptr || c->context == nullptr || name == nullptr) {
 			return fail(msg, cap, SEGTRT_E_ARGUMENT, "segtrt_context_set_tensor_address: NULL argument");
+		}
+		if (int rc = useDevice(msg, cap)) {
+			return rc;
 		}
 		if (!c->context->setTensorAddress(name, ptr)) {
 			return fail(msg, cap, SEGTRT_E_TENSORRT, "tensor %s: TensorRT refused the address", name);

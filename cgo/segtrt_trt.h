@@ -38,7 +38,8 @@ enum {
 	SEGTRT_E_CUDA = 6,        /* a CUDA runtime call failed */
 	SEGTRT_E_EXCEPTION = 7,   /* a C++ exception was caught */
 	SEGTRT_E_UNSUPPORTED = 8, /* not available with these TensorRT headers */
-	SEGTRT_E_IO = 9           /* a file could not be read */
+	SEGTRT_E_IO = 9,          /* a file could not be read */
+	SEGTRT_E_INSUFFICIENT_DRIVER = 10 /* a CUDA runtime newer than the driver */
 };
 
 /* Builder flags (our own numbering; mapped to nvinfer1::BuilderFlag). */
@@ -104,7 +105,9 @@ int32_t segtrt_header_version(void);
 int segtrt_load_tensorrt(const char* nvinfer, const char* parser, const char* plugin,
                          char* msg, size_t msg_cap);
 
-/* Opens the CUDA runtime (libcudart.so.N). */
+/* Opens the CUDA runtime (libcudart.so.N) and asks it cudaGetDeviceCount:
+ * SEGTRT_E_INSUFFICIENT_DRIVER (the library is closed again) when the
+ * driver is older than the runtime, so the caller can try another. */
 int segtrt_load_cudart(const char* path, char* msg, size_t msg_cap);
 
 /* Versions of the loaded libraries (TensorRT as major*10000+minor*100+patch,
@@ -152,8 +155,14 @@ void segtrt_blob_destroy(segtrt_blob* b);
 
 int segtrt_builder_create(segtrt_builder** out, char* msg, size_t msg_cap);
 void segtrt_builder_destroy(segtrt_builder* b);
-/* Loads a plugin library into the builder's plugin registry. */
+/* Loads a plugin library into the builder's plugin registry. TensorRT's
+ * registry is one per process and refuses a library any of whose plugins are
+ * registered: package trt loads each library once (trt/pluginlibs.go). */
 int segtrt_builder_load_plugin(segtrt_builder* b, const char* path, char* msg, size_t msg_cap);
+/* *found = 1 if the registry has a creator of this name, version and
+ * namespace, else 0. */
+int segtrt_builder_has_plugin_creator(segtrt_builder* b, const char* name, const char* version, const char* ns,
+                                      int* found, char* msg, size_t msg_cap);
 
 /* Parses the ONNX file at path into a new network. strongly_typed asks for
  * a strongly typed network (TensorRT 10; TensorRT 11 networks always are).
@@ -193,6 +202,8 @@ int segtrt_builder_build(segtrt_builder* b, segtrt_network* n, segtrt_config* c,
 int segtrt_runtime_create(segtrt_runtime** out, char* msg, size_t msg_cap);
 void segtrt_runtime_destroy(segtrt_runtime* r);
 int segtrt_runtime_load_plugin(segtrt_runtime* r, const char* path, char* msg, size_t msg_cap);
+int segtrt_runtime_has_plugin_creator(segtrt_runtime* r, const char* name, const char* version, const char* ns,
+                                      int* found, char* msg, size_t msg_cap);
 int segtrt_engine_deserialize(segtrt_runtime* r, const void* data, size_t size, segtrt_engine** out,
                               char* msg, size_t msg_cap);
 void segtrt_engine_destroy(segtrt_engine* e);

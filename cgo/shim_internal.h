@@ -42,10 +42,32 @@ inline void clear(char* msg, size_t cap) {
 	}
 }
 
+// callTag is the tag of the call running on this thread: the address of its
+// message buffer, unique among calls in flight. The logger stamps what
+// TensorRT logs on this thread with it, so that Go hands each call its own
+// messages (TensorRT's worker threads log untagged).
+inline uint64_t& callTag() {
+	static thread_local uint64_t tag = 0;
+	return tag;
+}
+
+// TagScope tags the calling thread for one entry point.
+class TagScope {
+public:
+	explicit TagScope(const char* msg) : saved_(callTag()) { callTag() = reinterpret_cast<uintptr_t>(msg); }
+	~TagScope() { callTag() = saved_; }
+	TagScope(const TagScope&) = delete;
+	TagScope& operator=(const TagScope&) = delete;
+
+private:
+	uint64_t saved_;
+};
+
 // guard runs body, turning any exception into SEGTRT_E_EXCEPTION: nothing
-// may unwind into Go.
+// may unwind into Go. It tags the thread with the call (callTag).
 template <typename F>
 int guard(char* msg, size_t cap, F&& body) noexcept {
+	TagScope tag(msg);
 	clear(msg, cap);
 	try {
 		return body();
@@ -136,11 +158,56 @@ inline int cudaCheck(cudaError_t err, const char* what, char* msg, size_t cap) {
 	return fail(msg, cap, SEGTRT_E_CUDA, "%s: CUDA error %d (%s)", what, static_cast<int>(err), s);
 }
 
-// useDevice makes the shim's device current on the calling thread: Go may
-// run each call on a different OS thread, and CUDA's current device is
-// per thread.
+// useDevice makes the shim's device current on the calling thread, with
+// its primary context: Go may run each call on a different OS thread, and
+// CUDA's current device is per thread. cudaSetDevice alone does not make the
+// primary context current under CUDA 11 (it does from 12), so TensorRT
+// could find none, or GPU 0's; a no-op runtime call (cudaFree(nullptr))
+// does, once per thread and device. Before the CUDA runtime is loaded there
+// is nothing to select.
 inline int useDevice(char* msg, size_t cap) {
-	return cudaCheck(api().setDevice(currentDevice()), "cudaSetDevice", msg, cap);
+	if (!api().cudaLoaded) {
+		return SEGTRT_OK;
+	}
+	static thread_local int primed = -1;  // the device this thread made current, with its context
+	const int dev = currentDevice();
+	if (int rc = cudaCheck(api().setDevice(dev), "cudaSetDevice", msg, cap)) {
+		primed = -1;
+		return rc;
+	}
+	if (primed != dev) {
+		if (int rc = cudaCheck(api().free(nullptr), "cudaFree(nullptr)", msg, cap)) {
+			return rc;
+		}
+		primed = dev;
+	}
+	return SEGTRT_OK;
+}
+
+// useDeviceQuietly is useDevice for the destroy functions, which have no
+// message buffer: freeing on the wrong device is worse than a lost error.
+inline void useDeviceQuietly() {
+	char ignored[8];
+	useDevice(ignored, sizeof ignored);
+}
+
+// loadPlugin and hasCreator serve the builder's and the runtime's registry
+// (one and the same, per process).
+inline int loadPlugin(nvinfer1::IPluginRegistry& reg, const char* path, char* msg, size_t cap) {
+	if (reg.loadLibrary(path) == nullptr) {
+		return fail(msg, cap, SEGTRT_E_TENSORRT, "%s: TensorRT could not load the plugin library (see TensorRT's log)",
+		            path);
+	}
+	return SEGTRT_OK;
+}
+
+inline int hasCreator(nvinfer1::IPluginRegistry& reg, const char* name, const char* version, const char* ns,
+                      int* found, char* msg, size_t cap) {
+	if (name == nullptr || version == nullptr || ns == nullptr || found == nullptr) {
+		return fail(msg, cap, SEGTRT_E_ARGUMENT, "hasCreator: NULL argument");
+	}
+	*found = reg.getCreator(name, version, ns) != nullptr ? 1 : 0;
+	return SEGTRT_OK;
 }
 
 // Copies a TensorRT tensor description into the C struct.

@@ -15,6 +15,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/segtrt/segtrt/trt"
+
 	"github.com/segtrt/segtrt/internal/device"
 )
 
@@ -72,6 +74,9 @@ type CUDA struct {
 	Driver  Library `json:"driver"`
 	// DriverCUDA is the newest CUDA the driver supports, when known.
 	DriverCUDA string `json:"driver_cuda,omitempty"`
+	// Refused lists CUDA runtimes that loaded but need a newer driver
+	// (segtrt then tries the next one).
+	Refused []trt.Refusal `json:"refused,omitempty"`
 }
 
 // Plugins are segtrt's plugin libraries found.
@@ -188,6 +193,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		row("", libLine(l))
 	}
 	row("CUDA runtime", libLine(r.CUDA.Runtime))
+	for _, f := range r.CUDA.Refused {
+		row("", "refused "+f.Why)
+	}
 	drv := libLine(r.CUDA.Driver)
 	if r.CUDA.DriverCUDA != "" {
 		drv += ", supports CUDA " + r.CUDA.DriverCUDA

@@ -95,7 +95,9 @@ func (p RealProber) CUDA(flagPath string) CUDA {
 	env := p.env()
 	var c CUDA
 	if trt.Compiled {
-		if info, err := trt.Load(trt.LoadOptions{TensorRTLib: p.TRTLib, CUDARTLib: flagPath}); err == nil {
+		info, err := trt.Load(trt.LoadOptions{TensorRTLib: p.TRTLib, CUDARTLib: flagPath})
+		c.Refused = info.CUDARTRefused
+		if err == nil {
 			c.Runtime = Library{Name: filepath.Base(info.CUDARTPath), Found: true, Path: info.CUDARTPath, Version: info.CUDARuntime, Checked: "loaded"}
 			c.DriverCUDA = info.CUDADriver
 		}

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"unsafe"
 
@@ -63,45 +64,74 @@ func SetLogSink(f func(LogMessage)) {
 	logState.Unlock()
 }
 
+// wrapLogSink replaces the sink with wrap(the current one), atomically, and
+// returns the one it replaced, for putting back.
+func wrapLogSink(wrap func(prev func(LogMessage)) func(LogMessage)) (prev func(LogMessage)) {
+	logState.Lock()
+	defer logState.Unlock()
+	prev = logState.sink
+	logState.sink = wrap(prev)
+	return prev
+}
+
 // SetLogLevel keeps messages of severity s and more severe (default
 // SevWarning).
 func SetLogLevel(s Severity) { C.segtrt_logger_set_level(C.int(s)) }
 
-// drainLog empties the ring: every message goes to the sink, and the
-// error-level ones are returned for an error message.
-func drainLog() []string {
+// drainLog takes the messages TensorRT logged during the call whose
+// message buffer is m (the shim tags them with its address; heap memory,
+// as every pointer cgo passes escapes): every newly drained message goes to
+// the sink, and the call's own error-level ones are returned for its error.
+// Messages of other calls still running wait for them.
+func drainLog(m msgBuf) []string {
 	r := ring()
 	if r == nil {
 		return nil
 	}
-	msgs, dropped := r.Drain()
 	logState.Lock()
 	sink := logState.sink
 	logState.Unlock()
-	var errs []string
+	var toSink func(logring.Message)
+	if sink != nil {
+		toSink = func(lm logring.Message) { sink(LogMessage{Severity(lm.Severity), lm.Text}) }
+	}
+	mine, dropped := r.Take(uint64(uintptr(unsafe.Pointer(&m[0]))), toSink)
 	if dropped > 0 && sink != nil {
 		sink(LogMessage{SevWarning, fmt.Sprintf("%d TensorRT log messages were lost (ring buffer full)", dropped)})
 	}
-	for _, m := range msgs {
-		lm := LogMessage{Severity(m.Severity), m.Text}
-		if sink != nil {
-			sink(lm)
-		}
-		if lm.Severity <= SevError {
-			errs = append(errs, m.Text)
+	var errs []string
+	for _, lm := range mine {
+		if Severity(lm.Severity) <= SevError {
+			errs = append(errs, lm.Text)
 		}
 	}
 	return errs
 }
 
-// check turns a shim status into an error (statusToError) after draining
-// TensorRT's log.
+// check turns a shim status into an error (statusToError) after taking
+// the call's part of TensorRT's log.
 func check(rc C.int, m msgBuf) error {
-	log := drainLog()
+	log := drainLog(m)
 	if rc == C.SEGTRT_OK {
 		return nil
 	}
 	return statusToError(int(rc), C.GoString(m.ptr()), log)
+}
+
+// loadPlugin loads a plugin library once per process and tells the log
+// sink what it did.
+func loadPlugin(reg pluginRegistry, path string) error {
+	note, err := loadPluginOnce(reg, path)
+	if err != nil {
+		return err
+	}
+	logState.Lock()
+	sink := logState.sink
+	logState.Unlock()
+	if sink != nil {
+		sink(LogMessage{SevInfo, note})
+	}
+	return nil
 }
 
 // HeaderVersion is the TensorRT whose headers this binary was compiled
@@ -178,31 +208,24 @@ func load(opts LoadOptions) (Info, error) {
 	if !loaded {
 		return info, loadFailure("TensorRT", env.Candidates(names.NvInfer, opts.TensorRTLib, EnvTensorRTLib), names.NvInfer, failures, hint)
 	}
-	failures = map[string]string{}
 	var tried []string
 	for _, soname := range CUDARTSonames {
 		tried = append(tried, env.Candidates(soname, opts.CUDARTLib, EnvCUDARTLib)...)
 		tried = append(tried, soname)
-		for _, p := range env.LoadOrder(soname, opts.CUDARTLib, EnvCUDARTLib) {
-			if _, done := failures[p]; done {
-				continue
-			}
-			m := newMsg(msgCap)
-			cp := C.CString(p)
-			rc := C.segtrt_load_cudart(cp, m.ptr(), m.size())
-			C.free(unsafe.Pointer(cp))
-			if err := check(rc, m); err != nil {
-				failures[p] = err.Error()
-				continue
-			}
-			info.CUDARTPath = p
-			break
-		}
-		if info.CUDARTPath != "" {
-			break
-		}
 	}
-	if info.CUDARTPath == "" {
+	path, refused, failures := chooseCUDART(CUDARTSonames,
+		func(soname string) []string { return env.LoadOrder(soname, opts.CUDARTLib, EnvCUDARTLib) },
+		openCUDART)
+	info.CUDARTPath, info.CUDARTRefused = path, refused
+	if path == "" {
+		if len(refused) > 0 {
+			whys := make([]string, len(refused))
+			for i, r := range refused {
+				whys[i] = r.Why
+			}
+			return info, fmt.Errorf("no CUDA runtime works with this driver: %s (update the NVIDIA driver, or point %s at an older runtime)",
+				strings.Join(whys, "; "), EnvCUDARTLib)
+		}
 		return info, loadFailure("CUDA runtime", dedupe(tried), "", failures, "install the CUDA runtime, or set "+EnvCUDARTLib)
 	}
 	var trtv, parserv C.int32_t
@@ -223,6 +246,15 @@ func load(opts LoadOptions) (Info, error) {
 		info.PluginPath = ""
 	}
 	return info, nil
+}
+
+// openCUDART loads the CUDA runtime at p into the shim, which refuses one
+// the driver is too old for (ErrInsufficientDriver).
+func openCUDART(p string) error {
+	m := newMsg(msgCap)
+	cp := C.CString(p)
+	defer C.free(unsafe.Pointer(cp))
+	return check(C.segtrt_load_cudart(cp, m.ptr(), m.size()), m)
 }
 
 // loadFailure says "X library not found: tried ..." when nothing could be

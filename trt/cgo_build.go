@@ -39,12 +39,27 @@ func (b *Builder) Close() error {
 	return nil
 }
 
-// LoadPlugin loads a plugin library into the builder's plugin registry.
-func (b *Builder) LoadPlugin(path string) error {
+// LoadPlugin makes the plugins of a library registered (TensorRT's
+// registry is one per process; each library is loaded once, see
+// pluginlibs.go).
+func (b *Builder) LoadPlugin(path string) error { return loadPlugin(builderRegistry{b}, path) }
+
+type builderRegistry struct{ b *Builder }
+
+func (r builderRegistry) loadLibrary(path string) error {
 	m := newMsg(msgCap)
 	cp := C.CString(path)
 	defer C.free(unsafe.Pointer(cp))
-	return check(C.segtrt_builder_load_plugin(b.h, cp, m.ptr(), m.size()), m)
+	return check(C.segtrt_builder_load_plugin(r.b.h, cp, m.ptr(), m.size()), m)
+}
+
+func (r builderRegistry) hasCreator(name, version, ns string) (bool, error) {
+	cs := newCStrings([]string{name, version, ns})
+	defer cs.free()
+	m := newMsg(msgCap)
+	var found C.int
+	err := check(C.segtrt_builder_has_plugin_creator(r.b.h, cs[0], cs[1], cs[2], &found, m.ptr(), m.size()), m)
+	return found != 0, err
 }
 
 // Network is a parsed ONNX model (network definition plus its parser).
@@ -227,13 +242,20 @@ func BuildEngine(ctx context.Context, spec BuildSpec) (res *BuildResult, err err
 	if err := SetDevice(spec.Device); err != nil {
 		return nil, err
 	}
+	// The build's warnings go into its result and on to the caller's sink,
+	// which is put back afterwards.
 	var warnings []string
-	SetLogSink(func(m LogMessage) {
-		if m.Severity <= SevWarning {
-			warnings = append(warnings, m.Text)
+	prev := wrapLogSink(func(prev func(LogMessage)) func(LogMessage) {
+		return func(m LogMessage) {
+			if m.Severity <= SevWarning {
+				warnings = append(warnings, m.Text)
+			}
+			if prev != nil {
+				prev(m)
+			}
 		}
 	})
-	defer SetLogSink(nil)
+	defer SetLogSink(prev)
 	b, err := NewBuilder()
 	if err != nil {
 		return nil, err

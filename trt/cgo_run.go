@@ -38,12 +38,26 @@ func (r *Runtime) Close() error {
 	return nil
 }
 
-// LoadPlugin loads a plugin library into the runtime's plugin registry.
-func (r *Runtime) LoadPlugin(path string) error {
+// LoadPlugin makes the plugins of a library registered (once per process,
+// like Builder.LoadPlugin).
+func (r *Runtime) LoadPlugin(path string) error { return loadPlugin(runtimeRegistry{r}, path) }
+
+type runtimeRegistry struct{ r *Runtime }
+
+func (rr runtimeRegistry) loadLibrary(path string) error {
 	m := newMsg(msgCap)
 	cp := C.CString(path)
 	defer C.free(unsafe.Pointer(cp))
-	return check(C.segtrt_runtime_load_plugin(r.h, cp, m.ptr(), m.size()), m)
+	return check(C.segtrt_runtime_load_plugin(rr.r.h, cp, m.ptr(), m.size()), m)
+}
+
+func (rr runtimeRegistry) hasCreator(name, version, ns string) (bool, error) {
+	cs := newCStrings([]string{name, version, ns})
+	defer cs.free()
+	m := newMsg(msgCap)
+	var found C.int
+	err := check(C.segtrt_runtime_has_plugin_creator(rr.r.h, cs[0], cs[1], cs[2], &found, m.ptr(), m.size()), m)
+	return found != 0, err
 }
 
 // Engine is a deserialised engine (nvinfer1::ICudaEngine). It must

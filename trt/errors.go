@@ -15,6 +15,10 @@ var ErrNoTensorRT = errors.New("this segtrt was built without TensorRT support: 
 // ErrLibraryNotFound: no loadable TensorRT or CUDA runtime library.
 var ErrLibraryNotFound = errors.New("library not found")
 
+// ErrInsufficientDriver: a CUDA runtime that loads but answers
+// cudaErrorInsufficientDriver (it is newer than the installed driver).
+var ErrInsufficientDriver = errors.New("CUDA runtime newer than the driver")
+
 // Status is the shim's int status (cgo/segtrt_trt.h).
 type Status int
 
@@ -30,6 +34,8 @@ const (
 	StatusException   Status = 7
 	StatusUnsupported Status = 8
 	StatusIO          Status = 9
+	// StatusInsufficientDriver: a CUDA runtime newer than the driver.
+	StatusInsufficientDriver Status = 10
 )
 
 func (s Status) String() string {
@@ -54,6 +60,8 @@ func (s Status) String() string {
 		return "unsupported"
 	case StatusIO:
 		return "I/O error"
+	case StatusInsufficientDriver:
+		return "CUDA runtime newer than the driver"
 	}
 	return fmt.Sprintf("status %d", int(s))
 }
@@ -78,9 +86,17 @@ func (e *Error) Error() string {
 	return msg
 }
 
-// Is lets errors.Is(err, ErrLibraryNotFound) hold for library failures.
+// Is lets errors.Is(err, ErrLibraryNotFound) hold for library failures,
+// and errors.Is(err, ErrInsufficientDriver) for a runtime the driver is too
+// old for.
 func (e *Error) Is(target error) bool {
-	return target == ErrLibraryNotFound && e.Status == StatusLibrary
+	switch target {
+	case ErrLibraryNotFound:
+		return e.Status == StatusLibrary
+	case ErrInsufficientDriver:
+		return e.Status == StatusInsufficientDriver
+	}
+	return false
 }
 
 // statusToError is the one translation of a shim status into a Go error:

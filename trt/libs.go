@@ -1,6 +1,7 @@
 package trt
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -33,7 +34,8 @@ func TensorRTSonames(major int) TensorRTNames {
 }
 
 // CUDARTSonames are the CUDA runtimes tried, newest first (TensorRT 11
-// ships for CUDA 13, TensorRT 10 for 12 and 11.8).
+// ships for CUDA 13, TensorRT 10 for 12 and 11.8). A runtime the driver is
+// too old for is refused and the next one tried (chooseCUDART).
 var CUDARTSonames = []string{"libcudart.so.13", "libcudart.so.12", "libcudart.so.11.0"}
 
 // Env is what library searches read of the process (libfind's order);
@@ -75,4 +77,38 @@ func notFound(what string, tried []string, failures map[string]string, hint stri
 		}
 	}
 	return fmt.Errorf("%s %w: tried %s (%s)", what, ErrLibraryNotFound, strings.Join(parts, ", "), hint)
+}
+
+// Refusal is a library that was found and opened but not used, and why.
+type Refusal struct {
+	Path string `json:"path"`
+	Why  string `json:"why"`
+}
+
+// chooseCUDART tries each soname's candidate paths (order) in turn and
+// returns the first that open accepts. open loads a CUDA runtime and asks
+// it one harmless question (cudaGetDeviceCount); a runtime that answers
+// cudaErrorInsufficientDriver (ErrInsufficientDriver) is listed in refused
+// and the search goes on, so a CUDA 13 runtime on the path does not shadow
+// the CUDA 12 one a 12.x driver can run. Versions are never compared:
+// minor-version compatibility lets a 12.8 runtime run on a 12.4 driver.
+// failures holds every path's error, for the not-found message.
+func chooseCUDART(sonames []string, order func(soname string) []string, open func(path string) error) (path string, refused []Refusal, failures map[string]string) {
+	failures = map[string]string{}
+	for _, soname := range sonames {
+		for _, p := range order(soname) {
+			if _, done := failures[p]; done {
+				continue
+			}
+			err := open(p)
+			if err == nil {
+				return p, refused, failures
+			}
+			failures[p] = err.Error()
+			if errors.Is(err, ErrInsufficientDriver) {
+				refused = append(refused, Refusal{Path: p, Why: err.Error()})
+			}
+		}
+	}
+	return "", refused, failures
 }

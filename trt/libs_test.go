@@ -56,3 +56,44 @@ func TestSonames(t *testing.T) {
 		t.Fatal(n)
 	}
 }
+
+func TestCUDARuntimeChoiceSkipsOneTheDriverCannotRun(t *testing.T) {
+	dirs := map[string][]string{
+		"libcudart.so.13":   {"/opt/cuda-13/libcudart.so.13"},
+		"libcudart.so.12":   {"/opt/cuda-12.8/libcudart.so.12", "/usr/lib/libcudart.so.12"},
+		"libcudart.so.11.0": {"/usr/lib/libcudart.so.11.0"},
+	}
+	order := func(soname string) []string { return dirs[soname] }
+	// A 12.4 driver: the 13 runtime answers cudaErrorInsufficientDriver; the
+	// 12.8 runtime runs on it (minor-version compatibility), so it is taken
+	// though its version is above the driver's.
+	answers := map[string]error{
+		"/opt/cuda-13/libcudart.so.13": &Error{Status: StatusInsufficientDriver,
+			Msg: "/opt/cuda-13/libcudart.so.13: CUDA runtime 13.0 needs a newer driver than the installed one (CUDA 12.4)"},
+	}
+	var opened []string
+	open := func(p string) error { opened = append(opened, p); return answers[p] }
+	path, refused, _ := chooseCUDART(CUDARTSonames, order, open)
+	if path != "/opt/cuda-12.8/libcudart.so.12" || !reflect.DeepEqual(opened, []string{"/opt/cuda-13/libcudart.so.13", path}) {
+		t.Fatalf("chose %q after %v", path, opened)
+	}
+	if len(refused) != 1 || refused[0].Path != "/opt/cuda-13/libcudart.so.13" || !strings.Contains(refused[0].Why, "needs a newer driver") {
+		t.Fatalf("refused %v", refused)
+	}
+
+	// A missing library is not a refusal; nothing loading leaves path empty.
+	answers = map[string]error{}
+	for _, ps := range dirs {
+		for _, p := range ps {
+			answers[p] = &Error{Status: StatusLibrary, Msg: p + ": cannot open shared object file"}
+		}
+	}
+	answers["/opt/cuda-13/libcudart.so.13"] = &Error{Status: StatusInsufficientDriver, Msg: "too new"}
+	path, refused, failures := chooseCUDART(CUDARTSonames, order, open)
+	if path != "" || len(refused) != 1 || len(failures) != 4 {
+		t.Fatalf("path %q refused %v failures %v", path, refused, failures)
+	}
+	if !errors.Is(&Error{Status: StatusInsufficientDriver}, ErrInsufficientDriver) || errors.Is(&Error{Status: StatusLibrary}, ErrInsufficientDriver) {
+		t.Fatal("errors.Is does not tell an insufficient driver")
+	}
+}

@@ -197,6 +197,8 @@ type Info struct {
 	CUDARTPath  string `json:"cudart"`
 	// CUDADriver is the newest CUDA the driver supports ("" without one).
 	CUDADriver string `json:"cuda_driver"`
+	// CUDARTRefused lists runtimes that loaded but need a newer driver.
+	CUDARTRefused []Refusal `json:"cudart_refused,omitempty"`
 }
 
 // VersionString formats a TensorRT version code (major*10000+minor*100+patch).
