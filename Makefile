@@ -160,3 +160,13 @@ clean: plugins-clean
 include plugins/plugins.mk
 # TensorRT backend: trt (tagged binary), trt-check-go, gpu-smoke.
 include trt/trt.mk
+
+# Every TensorRT compile check against every header set in TENSORRT_HEADERS
+# (trt/trt.mk): the plugin classes (trt-check) and the tagged Go build with
+# its tests (trt-check-go).
+.PHONY: trt-check-all
+trt-check-all:
+	@set -e; found=0; for d in $(TENSORRT_HEADERS)/*/; do \
+		d=$${d%/}; [ -f "$$d/NvInfer.h" ] || continue; found=1; \
+		$(MAKE) --no-print-directory trt-check trt-check-go TENSORRT_INCLUDE=$$d; \
+	done; [ $$found = 1 ] || { echo "trt-check-all: no folder with NvInfer.h under TENSORRT_HEADERS=$(TENSORRT_HEADERS)" >&2; exit 1; }

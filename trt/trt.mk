@@ -7,7 +7,8 @@
 #                 against TensorRT or CUDA: the binary dlopens them at run time and starts anywhere.
 #   trt-check-go  compile check of the whole module with -tags tensorrt (go build + go vet) plus the
 #                 tagged unit tests (no TensorRT library or GPU needed), against TENSORRT_INCLUDE.
-#   trt-check-go-all  trt-check-go against every header set in third_party/tensorrt-*/include.
+#   trt-check-go-all  trt-check-go against every header set in TENSORRT_HEADERS (one folder per
+#                 version, each holding NvInfer.h: TENSORRT_HEADERS/10.16, TENSORRT_HEADERS/11.1).
 #   gpu-smoke     the one command for a GPU machine with TensorRT: FP16 and INT8 engines of the
 #                 fixtures, validated with --backend trt against FP32, reports printed. It cannot
 #                 run on a machine without an NVIDIA GPU and TensorRT (see trt/README.md).
@@ -21,6 +22,10 @@ TRT_ROOT := $(abspath $(TRT_DIR)/..)
 GO ?= go
 # Folder holding NvInfer.h and NvOnnxParser.h (TensorRT 10.x or 11.x).
 TENSORRT_INCLUDE ?=
+# Folder of TensorRT header sets, one subfolder per version holding NvInfer.h
+# (e.g. 10.16/, 11.1/): third_party/tensorrt-headers (git-ignored), else the
+# workplace's shared copy next to the repository.
+TENSORRT_HEADERS ?= $(firstword $(wildcard $(TRT_ROOT)/third_party/tensorrt-headers $(abspath $(TRT_ROOT)/../shared/third_party/tensorrt-headers)))
 # Folder holding cuda_runtime_api.h; Debian's nvidia-cuda-dev puts it in /usr/include.
 CUDA_INCLUDE ?= /usr/include
 TRT_BIN ?= bin/segtrt
@@ -47,7 +52,7 @@ trt-need-headers:
 	@if [ -z "$(TENSORRT_INCLUDE)" ]; then \
 		echo "trt: TENSORRT_INCLUDE is not set. Point it at TensorRT's include folder (the one holding NvInfer.h),"; \
 		echo "  e.g. /usr/include/x86_64-linux-gnu for NVIDIA's Debian packages, a tarball's include/, or"; \
-		echo "  third_party/tensorrt-10.16/include (the include/ of NVIDIA/TensorRT tag v10.16; main is 11.x)."; \
+		echo "  third_party/tensorrt-headers/10.16 (NVIDIA/TensorRT's include/ at tag v10.16; 11.1 for 11.x)."; \
 		exit 1; fi >&2
 	@for h in NvInfer.h NvOnnxParser.h NvInferPlugin.h NvInferVersion.h; do \
 		[ -f "$(TENSORRT_INCLUDE)/$$h" ] || { echo "trt: $(TENSORRT_INCLUDE)/$$h does not exist: TENSORRT_INCLUDE must be TensorRT's include folder." >&2; exit 1; }; done
@@ -70,10 +75,10 @@ trt-check-go: trt-need-headers
 	@echo "trt-check-go: the module builds, vets and passes its tagged tests against $(TENSORRT_INCLUDE)"
 
 trt-check-go-all:
-	@set -e; found=0; for d in $(TRT_ROOT)/third_party/tensorrt-*/include; do \
-		[ -f "$$d/NvInfer.h" ] || continue; found=1; \
+	@set -e; found=0; for d in $(TENSORRT_HEADERS)/*/; do \
+		d=$${d%/}; [ -f "$$d/NvInfer.h" ] || continue; found=1; \
 		$(MAKE) --no-print-directory -f $(TRT_MK) trt-check-go TENSORRT_INCLUDE=$$d CUDA_INCLUDE=$(CUDA_INCLUDE); \
-	done; [ $$found = 1 ] || { echo "trt-check-go-all: no third_party/tensorrt-*/include with NvInfer.h (see trt/README.md)" >&2; exit 1; }
+	done; [ $$found = 1 ] || { echo "trt-check-go-all: no folder with NvInfer.h under TENSORRT_HEADERS=$(TENSORRT_HEADERS) (see trt/README.md)" >&2; exit 1; }
 
 # One model's smoke: prepare, FP16 and INT8 engines, validation against
 # FP32 (every report printed; exit 3 if any target is missed).

@@ -115,10 +115,23 @@ func variant(t *testing.T, kind string) string {
 		add(&onnxpb.NodeProto{OpType: proto.String("QuantizeLinear"), Input: []string{in, "s"}, Output: []string{"q"}}, "q")
 	case "plugin":
 		add(&onnxpb.NodeProto{OpType: proto.String("SPGExcite"), Domain: proto.String("segtrt"), Input: []string{in, in, in}, Output: []string{"y"}}, "y")
-	case "dynamic":
+	case "dynamic", "avgpool":
 		dims := g.Input[0].Type.GetTensorType().Shape.Dim
 		dims[2].Value = &onnxpb.TensorShapeProto_Dimension_DimParam{DimParam: "height"}
 		dims[3].Value = &onnxpb.TensorShapeProto_Dimension_DimParam{DimParam: "width"}
+		if kind == "avgpool" {
+			// A 3x5 AvgPoolInfer feeding the model's first node through a
+			// Pad that restores the input size.
+			add(&onnxpb.NodeProto{Name: proto.String("ap"), OpType: proto.String("AvgPoolInfer"), Domain: proto.String("segtrt"),
+				Input: []string{in}, Output: []string{"pooled"}, Attribute: []*onnxpb.AttributeProto{
+					{Name: proto.String("kernel_h"), Type: onnxpb.AttributeProto_INT.Enum(), I: proto.Int64(3)},
+					{Name: proto.String("kernel_w"), Type: onnxpb.AttributeProto_INT.Enum(), I: proto.Int64(5)}}}, "pooled")
+			pad := &onnxpb.NodeProto{OpType: proto.String("Pad"), Input: []string{"pooled", "pads"}, Output: []string{"padded"}}
+			first.Input[0] = "padded"
+			g.Node = append([]*onnxpb.NodeProto{g.Node[0], pad}, g.Node[1:]...)
+			g.Initializer = append(g.Initializer, &onnxpb.TensorProto{Name: proto.String("pads"), DataType: proto.Int32(int32(onnxpb.TensorProto_INT64)),
+				Dims: []int64{8}, Int64Data: []int64{0, 0, 1, 2, 0, 0, 1, 2}})
+		}
 	}
 	path := filepath.Join(t.TempDir(), kind+".onnx")
 	data, err := proto.Marshal(m.Proto)
@@ -403,6 +416,44 @@ func TestRunRefusesBeforeTensorRT(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(existing); string(got) != "old" {
 		t.Error("existing engine touched")
+	}
+}
+
+// AvgPoolInfer's workspace at the profile's largest input decides whether
+// --workspace is enough, before TensorRT is loaded.
+func TestWorkspaceTooSmallForThePluginIsRefusedBeforeBuilding(t *testing.T) {
+	model := variant(t, "avgpool")
+	lib := filepath.Join(t.TempDir(), trt.PluginLibName)
+	os.WriteFile(lib, []byte("x"), 0o644)
+	prof := profile(trt.ProfileInput{Name: "input", Min: []int64{1, 3, 20, 30}, Opt: []int64{1, 3, 256, 512}, Max: []int64{1, 3, 1024, 2048}})
+	// By hand: 1 x 3 x 1024 rows x (2048 - 5 + 1) window sums x 4 bytes.
+	const need = 3 * 1024 * 2044 * 4 // 25,116,672 bytes, 23.95 MiB
+	m, err := onnxio.Load(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, ok := PluginWorkspaceAt(m, map[string][]int64{"input": {1, 3, 1024, 2048}})
+	if !ok || got.Bytes != need || got.Node != "ap" {
+		t.Fatalf("workspace %+v ok %v, want %d", got, ok, need)
+	}
+	for _, c := range []struct {
+		workspace uint64
+		want      string
+	}{
+		{16 << 20, `Workspace 16MiB is too small: AvgPoolInfer node "ap" needs 24.0MiB of workspace for its input 1x3x1024x2048 at the profile's largest shapes; give Workspace 24MiB or more`},
+		{24 << 20, ""}, // 25,165,824 >= need
+		{0, ""},        // TensorRT's default: the device's memory
+	} {
+		fake := a10(10)
+		opts := Options{Model: model, Out: filepath.Join(t.TempDir(), "e.engine"), Profile: prof, Workspace: c.workspace,
+			PluginLibs: []string{lib}, Backend: fake}
+		err := Run(context.Background(), opts)
+		switch {
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want) || !isUsage(err) || len(fake.specs) != 0):
+			t.Errorf("workspace %d: %v (built %d)", c.workspace, err, len(fake.specs))
+		case c.want == "" && (err != nil || len(fake.specs) != 1):
+			t.Errorf("workspace %d: %v", c.workspace, err)
+		}
 	}
 }
 

@@ -44,6 +44,18 @@ func ReadModel(path string) (ModelFacts, error) {
 	return Facts(m.Proto), nil
 }
 
+// largestShapes are the inputs' shapes at the profile's max, or as the
+// model fixes them.
+func largestShapes(f ModelFacts, p Profile) map[string][]int64 {
+	out := map[string][]int64{}
+	for _, in := range f.Inputs {
+		if pi, ok := p[in.Name]; ok {
+			out[in.Name] = pi.Max
+		}
+	}
+	return out
+}
+
 // Facts reads a model's inputs and the types and ops that decide its
 // precision.
 func Facts(m *onnxpb.ModelProto) ModelFacts {

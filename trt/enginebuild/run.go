@@ -15,6 +15,7 @@ import (
 	"github.com/segtrt/segtrt/calib"
 	"github.com/segtrt/segtrt/internal/atomicfile"
 	"github.com/segtrt/segtrt/internal/opterr"
+	"github.com/segtrt/segtrt/onnx/onnxio"
 	"github.com/segtrt/segtrt/trt"
 	"github.com/segtrt/segtrt/trt/enginemeta"
 )
@@ -127,11 +128,18 @@ func Check(opts Options) (*plan, error) {
 			}
 		}
 	}
-	if p.model, err = ReadModel(opts.Model); err != nil {
+	m, err := onnxio.Load(opts.Model)
+	if err != nil {
 		return nil, err
 	}
+	p.model = Facts(m.Proto)
 	if err := CheckProfile(p.model, p.profile); err != nil {
 		return nil, err
+	}
+	if need, ok := PluginWorkspaceAt(m, largestShapes(p.model, p.profile)); ok {
+		if err := checkWorkspace(p.workspace, need); err != nil {
+			return nil, err
+		}
 	}
 	env := trt.OSEnv
 	if opts.Env != nil {
