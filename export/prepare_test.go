@@ -91,11 +91,16 @@ func countOps(t *testing.T, path string) map[string]int {
 func TestFusedEqualsOriginal(t *testing.T) {
 	src := testmodels.Path("ops-opset17.onnx")
 	meta := testmodels.LoadMeta(t, "ops-opset17.onnx")
-	out, summary, _ := export(t, Options{Model: src, Fusion: passes.Fusion{SPG: true, AvgPool: true}})
+	out, summary, warnings := export(t, Options{Model: src, Fusion: passes.Fusion{SPG: true, AvgPool: true}})
 	ops := countOps(t, out)
-	// OpsNet has one SPG module and four pooling sites.
-	if ops["SPGExcite"] != 1 || ops["AvgPoolInfer"] != 4 || ops["Shape"] != 0 || ops["Constant"] != 0 {
+	// OpsNet has one SPG module and four pooling sites: three global ones
+	// (fused) and a 2x3 stride-1 AveragePool, too small a window for
+	// AvgPoolInfer to be as accurate as TensorRT's direct sum (left as is).
+	if ops["SPGExcite"] != 1 || ops["AvgPoolInfer"] != 3 || ops["AveragePool"] != 1 || ops["Shape"] != 0 || ops["Constant"] != 0 {
 		t.Fatalf("ops after export: %v\n%s", ops, summary)
+	}
+	if !strings.Contains(warnings, "/AveragePool_1: 2x3 window over 7x10 features left as a standard op") {
+		t.Fatalf("warnings: %s", warnings)
 	}
 	x := randomInput(meta.InputShape)
 	want := runModel(t, src, x, meta.InputShape)
@@ -117,13 +122,16 @@ func TestTrainCrop(t *testing.T) {
 	meta := testmodels.LoadMeta(t, "ops-opset17.onnx")
 	// Input 61x83, the pooled features are 7x10: stride 61/7 = 8 and 83/10 = 8.
 	// A 24x40 crop gives kernel ceil(24/8)=3 x ceil(40/8)=5. The
-	// GlobalAveragePool also feeds Flatten -> Gemm, so it stays global.
+	// GlobalAveragePool also feeds Flatten -> Gemm, so it stays global (and
+	// is fused). The two 3x5 kernels and the 2x3 AveragePool are too small
+	// for AvgPoolInfer: they become (or stay) AveragePool, still resized back.
 	out, summary, warnings := export(t, Options{Model: src, Fusion: passes.Fusion{AvgPool: true, TrainCrop: [2]int64{24, 40}}})
-	if strings.Count(summary, "-> kernel 3x5") != 2 || !strings.Contains(warnings, `/GlobalAveragePool: pooled value is used as a vector by "/Flatten"`) {
+	if strings.Count(summary, "-> kernel 3x5") != 2 || !strings.Contains(warnings, `/GlobalAveragePool: pooled value is used as a vector by "/Flatten"`) ||
+		strings.Count(warnings, "3x5 window over 7x10 features left as a standard op") != 2 {
 		t.Fatalf("summary:\n%s\nwarnings: %s", summary, warnings)
 	}
 	ops := countOps(t, out)
-	if ops["AvgPoolInfer"] != 4 || ops["Resize"] != 2+countOps(t, src)["Resize"] {
+	if ops["AvgPoolInfer"] != 1 || ops["AveragePool"] != 3 || ops["Resize"] != 2+countOps(t, src)["Resize"] {
 		t.Fatalf("ops %v", ops)
 	}
 	outs := runModel(t, out, randomInput(meta.InputShape), meta.InputShape)
@@ -187,12 +195,17 @@ func TestParseOptions(t *testing.T) {
 
 // On the trained two-stage SPGNet fixture (AP at inference), the fused
 // graph equals the original on ONNX Runtime, with one fused site per SPG
-// module (stages - 1 = 1) and per context pooling (one per stage = 2).
+// module (stages - 1 = 1). Its context pooling (one per stage = 2) is a 4x8
+// AP over 8x16 features (the micro model's 128x256 crop at 256x512): below
+// AvgPoolInfer's accuracy threshold (about 13x13 on large maps; SPGNet's
+// 24x24 AP at 1024x2048 is fused, see onnx/passes), so it stays AveragePool
+// and export says so for each site.
 func TestSPGNetFixture(t *testing.T) {
 	src := filepath.Join(testmodels.Root(), "testdata", "models", "spgnet-micro-256x512.onnx")
 	out, summary, warnings := export(t, Options{Model: src, Fusion: passes.Fusion{SPG: true, AvgPool: true}})
 	ops := countOps(t, out)
-	if ops["SPGExcite"] != 1 || ops["AvgPoolInfer"] != 2 || ops["AveragePool"] != 0 || warnings != "" {
+	if ops["SPGExcite"] != 1 || ops["AvgPoolInfer"] != 0 || ops["AveragePool"] != 2 ||
+		strings.Count(warnings, "4x8 window over 8x16 features left as a standard op") != 2 || strings.Count(warnings, "\n") != 2 {
 		t.Fatalf("ops %v\n%s\nwarnings: %s", ops, summary, warnings)
 	}
 	shape := []int64{1, 3, 256, 512}

@@ -44,6 +44,7 @@ var flagOf = map[string]string{
 	"Split":           "--split",
 	"Limit":           "--limit",
 	"Shard":           "--shard",
+	"Workspace":       "--workspace",
 }
 
 func flagName(field string) string {

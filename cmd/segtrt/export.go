@@ -23,7 +23,9 @@ func newExportCmd(runF func(context.Context, export.Options) error) *cobra.Comma
 		Short: "Fold constants, fuse plugin patterns and rewrite pooling for TensorRT",
 		Long: `Folds constants (Shape chains on static shapes included), removes identities
 and dead nodes, fuses the SPG excitation into SPGExcite and average pooling into
-AvgPoolInfer (segtrt's TensorRT plugins, ONNX domain "segtrt"), and with
+AvgPoolInfer (segtrt's TensorRT plugins, ONNX domain "segtrt"; pooling windows
+too small for the plugin to be as accurate as a direct sum stay standard ops,
+and the summary says which), and with
 --train-crop turns global pooling into inference-time average pooling with
 kernel ceil(crop / stride) at each site, resized back to the feature size.`,
 		Example: `  segtrt export --model spgnet.onnx --out spgnet.trt.onnx \

@@ -15,6 +15,9 @@ import (
 
 // Fusion says what to fuse.
 type Fusion struct {
+	// AvgPool fuses global and stride-1 average pooling into AvgPoolInfer
+	// where its error bound is no worse than a direct sum's (see
+	// AvgPoolInferErrorBound); smaller windows stay standard ops.
 	SPG, AvgPool bool
 	// TrainCrop (H, W), when set, turns global pooling into inference
 	// average pooling with kernel ceil(crop / stride) at each site.
@@ -27,7 +30,7 @@ type Summary struct {
 	PoolFused   []string // pooling node names
 	APRewritten []string // global pooling sites given an inference kernel
 	Warnings    []string
-	NotFused    []string // half-matched patterns and why
+	NotFused    []string // half-matched patterns, pooling windows too small for AvgPoolInfer, and why
 }
 
 // Fuse rewrites g.Proto (of model m) as f asks. res must describe g.
@@ -70,7 +73,14 @@ func Fuse(m *onnxpb.ModelProto, g *graph.Graph, res shapes.Result, f Fusion) (Su
 				s.APRewritten = append(s.APRewritten, fmt.Sprintf("%s: %dx%d -> kernel %dx%d", n.GetName(), p.Feature[0], p.Feature[1], kernel[0], kernel[1]))
 			}
 		}
-		if !f.AvgPool && !resizeBack {
+		fuse := f.AvgPool
+		if fuse {
+			if why := avgPoolNotWorthIt(kernel, p.Feature); why != "" {
+				s.NotFused = append(s.NotFused, fmt.Sprintf("%s: %s", n.GetName(), why))
+				fuse = false
+			}
+		}
+		if !fuse && !resizeBack {
 			continue
 		}
 		out := p.Output
@@ -79,7 +89,7 @@ func Fuse(m *onnxpb.ModelProto, g *graph.Graph, res shapes.Result, f Fusion) (Su
 			pooled = out + "_ap"
 		}
 		var pool *onnxpb.NodeProto
-		if f.AvgPool {
+		if fuse {
 			pool = &onnxpb.NodeProto{
 				Name: proto.String(n.GetName() + "/AvgPoolInfer"), OpType: proto.String(AvgPoolOp), Domain: proto.String(Domain),
 				Input: []string{p.Input}, Output: []string{pooled},
@@ -113,6 +123,68 @@ func Fuse(m *onnxpb.ModelProto, g *graph.Graph, res shapes.Result, f Fusion) (Su
 		ensureOpset(m, Domain, 1)
 	}
 	return s, nil
+}
+
+// AvgPoolInferChunk is AvgPoolInfer's restart period B (avgpool::kChunk in
+// plugins/avgpoolinfer/avgPoolInferMath.h; a plugins/cputwin test keeps the
+// two equal): along each line, every run of B outputs starts from a direct
+// sum of its window and then slides, adding the entering element and
+// subtracting the leaving one.
+const AvgPoolInferChunk = 32
+
+// AvgPoolInferErrorBound is the worst-case absolute error of one
+// AvgPoolInfer output, to first order, in units of 2^-24 * max|x|, for a
+// kernel (kh, kw) already clamped to the feature map and the output extents
+// (oh, ow). Each pass starts a chunk with a direct sum of k terms of
+// magnitude at most A (error at most (k-1) k A) and slides up to
+// m = min(B, outputs) - 1 times, two roundings each ((2k + 1) A); A is
+// max|x| for the horizontal pass and kw max|x| for the vertical one, which
+// also carries the horizontal errors, and the division rounds once more:
+//
+//	(kw - 1) + mw (2 + 1/kw) + (kh - 1) + mh (2 + 1/kh) + 1
+//
+// that is about kw + kh + 4B on maps with oh, ow >= B, independent of the
+// map's size (plugins/avgpoolinfer/README.md derives it).
+func AvgPoolInferErrorBound(kernel, output [2]int64) float64 {
+	pass := func(k, outputs int64) float64 {
+		m := float64(min(outputs, AvgPoolInferChunk) - 1)
+		return float64(k-1) + m*(2+1/float64(k))
+	}
+	bound := pass(kernel[0], output[0]) + pass(kernel[1], output[1]) + 1
+	if kernel[0]*kernel[1] > 1<<24 { // the area itself rounds to float
+		bound++
+	}
+	return bound
+}
+
+// DirectSumErrorBound is the same bound, in the same units, for averaging
+// a window of `area` elements by a float32 sum taken in order, as
+// TensorRT's pooling may: (area - 1) for the sum plus 1 for the division.
+func DirectSumErrorBound(area int64) float64 { return float64(area) }
+
+// avgPoolNotWorthIt says why a pooling site stays a standard op, or "" to
+// fuse it. The threshold is on accuracy (speed cannot be measured without
+// a GPU): fuse only where AvgPoolInfer's bound is no worse than a direct
+// sum's. For global pooling (no slides) that holds for every window, since
+// kh + kw - 1 <= kh * kw; for stride-1 pooling on maps of 32 x 32 outputs or
+// more it takes kh * kw >= kh + kw + 4B - 5 + (B-1)(1/kh + 1/kw), i.e.
+// square windows from 13 x 13 (SPGNet's inference kernels, 24 x 24 and up
+// at 1024 x 2048, pass; 3 x 3 smoothing does not). Measured on a 256 x 512
+// plane of values in [0, 4] (the CPU twin against float64), the plugin's
+// maximum error drops below an ordered float32 sum's from the same 13 x 13
+// on (plugins/avgpoolinfer/README.md).
+func avgPoolNotWorthIt(kernel, feature [2]int64) string {
+	var k, out [2]int64
+	for a := 0; a < 2; a++ {
+		k[a] = min(kernel[a], feature[a])
+		out[a] = feature[a] - k[a] + 1
+	}
+	plugin, direct := AvgPoolInferErrorBound(k, out), DirectSumErrorBound(k[0]*k[1])
+	if plugin <= direct {
+		return ""
+	}
+	return fmt.Sprintf("%dx%d window over %dx%d features left as a standard op: too small for AvgPoolInfer "+
+		"(its error bound, %.0f x 2^-24 max|x|, exceeds a direct sum's, %.0f)", k[0], k[1], feature[0], feature[1], plugin, direct)
 }
 
 // vectorUse names a node that treats the pooled value as a 1x1 vector

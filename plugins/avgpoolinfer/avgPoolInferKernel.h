@@ -18,12 +18,14 @@ namespace plugin
 //! Average pooling of `planes` linear planes of h x w elements of `type`
 //! (NCHW with planes = N * C), stride 1, no padding, kernel kernelH x kernelW
 //! clamped to h x w, into y of planes x (h - kh + 1) x (w - kw + 1).
-//! `workspace` holds the summed-area tables and must have at least
-//! avgpool::satWorkspaceBytes(planes, h, w) bytes (avgPoolInferMath.h). Three
-//! kernels are enqueued on `stream`: SAT rows, SAT columns, outputs. Returns
-//! the first launch error, or cudaErrorInvalidValue for bad arguments.
+//! `workspace` holds the horizontal window sums and must have at least
+//! avgpool::workspaceBytes(planes, h, w, kernelW) bytes (avgPoolInferMath.h).
+//! Two kernels are enqueued on `stream`: horizontal window sums, then
+//! vertical window sums and the division. Returns cudaPeekAtLastError() after
+//! the first launch that failed (or after the last one), or
+//! cudaErrorInvalidValue for bad arguments. Extents are int64 throughout.
 cudaError_t launchAvgPoolInfer(void const* x, void* y, void* workspace, size_t workspaceBytes, int64_t planes,
-    int32_t h, int32_t w, int32_t kernelH, int32_t kernelW, ElementType type, cudaStream_t stream);
+    int64_t h, int64_t w, int64_t kernelH, int64_t kernelW, ElementType type, cudaStream_t stream);
 
 } // namespace plugin
 } // namespace segtrt

@@ -18,7 +18,32 @@ namespace
 constexpr int32_t kNbInputs = 1;
 constexpr int32_t kNbOutputs = 1;
 constexpr int32_t kRank = 4; // N, C, H, W
-constexpr int64_t kMaxExtent = std::numeric_limits<int32_t>::max() - 1; // the kernels index H, W (+1) as int32
+// H and W: v1's documented range (the CPU twin's C ABI takes them as int32).
+// The kernels and the workspace formula compute in int64, so nothing here
+// overflows for any H, W up to this.
+constexpr int64_t kMaxExtent = std::numeric_limits<int32_t>::max() - 1;
+// N * C * H * W: keeps workspaceBytes (at most 4 bytes per input element,
+// plus 255) far inside size_t.
+constexpr int64_t kMaxVolume = int64_t{1} << 60;
+
+// N * C * H * W <= kMaxVolume, for non-negative dims, without overflowing.
+bool volumeFits(Dims const& in)
+{
+    int64_t volume = 1;
+    for (int32_t i = 0; i < kRank; ++i)
+    {
+        if (in.d[i] == 0)
+        {
+            return true;
+        }
+        if (volume > kMaxVolume / in.d[i])
+        {
+            return false;
+        }
+        volume *= in.d[i];
+    }
+    return true;
+}
 
 // Checks concrete input dims (no -1) the kernels can take.
 void requireRunnableInput(Dims const& in, std::string const& where)
@@ -30,6 +55,7 @@ void requireRunnableInput(Dims const& in, std::string const& where)
     }
     require(in.d[2] >= 1 && in.d[3] >= 1, where + ": input H and W must be at least 1, got " + dimsToString(in));
     require(in.d[2] <= kMaxExtent && in.d[3] <= kMaxExtent, where + ": input H or W too large: " + dimsToString(in));
+    require(volumeFits(in), where + ": input has more than 2^60 elements: " + dimsToString(in));
 }
 
 } // namespace
@@ -212,9 +238,12 @@ size_t AvgPoolInferPlugin::getWorkspaceSize(
     try
     {
         require(nbInputs == kNbInputs, where("getWorkspaceSize") + ": needs 1 input");
-        Dims const& max = inputs[0].max; // the SATs of the largest input the profile allows
+        // The horizontal sums of the largest input the profile allows: the
+        // formula grows with each of N, C, H and W, so it bounds every input
+        // of the profile.
+        Dims const& max = inputs[0].max;
         requireRunnableInput(max, where("getWorkspaceSize"));
-        return avgpool::satWorkspaceBytes(max.d[0] * max.d[1], static_cast<int32_t>(max.d[2]), static_cast<int32_t>(max.d[3]));
+        return avgpool::workspaceBytes(max.d[0] * max.d[1], max.d[2], max.d[3], mKernelW);
     }
     catch (...)
     {
@@ -232,8 +261,8 @@ int32_t AvgPoolInferPlugin::onShapeChange(
         Dims const& x = in[0].dims;
         requireRunnableInput(x, where("onShapeChange"));
         Dims const& y = out[0].dims;
-        int32_t const h = static_cast<int32_t>(x.d[2]);
-        int32_t const w = static_cast<int32_t>(x.d[3]);
+        int64_t const h = x.d[2];
+        int64_t const w = x.d[3];
         require(y.nbDims == kRank && y.d[0] == x.d[0] && y.d[1] == x.d[1] && y.d[2] == avgpool::outputExtent(h, mKernelH)
                 && y.d[3] == avgpool::outputExtent(w, mKernelW),
             where("onShapeChange") + ": output " + dimsToString(y) + " does not match input " + dimsToString(x)
@@ -256,10 +285,10 @@ int32_t AvgPoolInferPlugin::enqueue(PluginTensorDesc const* inputDesc, PluginTen
         requireRunnableInput(x, where("enqueue"));
         ElementType const type = toElementType(inputDesc[0].type);
         int64_t const planes = x.d[0] * x.d[1];
-        int32_t const h = static_cast<int32_t>(x.d[2]);
-        int32_t const w = static_cast<int32_t>(x.d[3]);
+        int64_t const h = x.d[2];
+        int64_t const w = x.d[3];
         // TensorRT sized the workspace for the profile's largest input, which bounds this one.
-        size_t const workspaceBytes = avgpool::satWorkspaceBytes(planes, h, w);
+        size_t const workspaceBytes = avgpool::workspaceBytes(planes, h, w, mKernelW);
         cudaError_t const err
             = launchAvgPoolInfer(inputs[0], outputs[0], workspace, workspaceBytes, planes, h, w, mKernelH, mKernelW, type, stream);
         if (err != cudaSuccess)

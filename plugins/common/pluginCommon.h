@@ -80,9 +80,13 @@ void reportCurrentException(nvinfer1::IErrorRecorder* recorder, char const* wher
 //! Reports a plain error message the same way.
 void reportError(nvinfer1::IErrorRecorder* recorder, nvinfer1::ErrorCode code, std::string const& message) noexcept;
 
-//! Reads an integer field given as kINT32 or kINT64 with length 1 (the ONNX
-//! parser converts an INT attribute to the type getFieldNames declares;
-//! other callers may pass either).
+//! Reads an integer field given as kINT32 or kINT64 with length 1. The
+//! TensorRT ONNX parser passes each field the creator names in getFieldNames
+//! with the type of the node's ONNX attribute, whatever type the creator
+//! declared: INT gives kINT32 of length 1 (the int64 value narrowed), INTS
+//! kINT32 of length n, FLOAT kFLOAT32, STRING kCHAR. Engines deserialize what
+//! getFieldsToSerialize wrote, and other callers (network-definition code,
+//! the Python API) may pass kINT64: both are accepted here.
 int64_t readIntField(nvinfer1::PluginField const& field);
 
 //! "N x C x H x W"-style text of dims, for messages.

@@ -52,8 +52,9 @@ func OutputExtent(extent, kernel int) int {
 }
 
 // AvgPoolInfer average-pools x, an n x c x h x w tensor, with stride 1, no
-// padding and a kh x kw kernel clamped to h x w, through a summed-area table
-// (AvgPoolInfer v1). It returns y, n x c x oh x ow.
+// padding and a kh x kw kernel clamped to h x w, through separable sliding
+// window sums that restart every AvgPoolChunk() outputs (AvgPoolInfer v1).
+// It returns y, n x c x oh x ow.
 func AvgPoolInfer(x []float32, n, c, h, w, kh, kw int) (y []float32, oh, ow int) {
 	planes := checkPool("AvgPoolInfer", len(x), n, c, h, w, kh, kw)
 	oh, ow = OutputExtent(h, kh), OutputExtent(w, kw)
@@ -78,6 +79,18 @@ func AvgPoolInferFP16(x []uint16, n, c, h, w, kh, kw int) (y []uint16, oh, ow in
 		checkRC("AvgPoolInferFP16", rc)
 	}
 	return y, oh, ow
+}
+
+// AvgPoolChunk is AvgPoolInfer's restart period B (avgpool::kChunk): each
+// run of B outputs along a line starts from a direct sum of its window.
+func AvgPoolChunk() int { return int(C.segtrt_avg_pool_chunk()) }
+
+// AvgPoolWorkspaceBytes is the device workspace the plugin asks TensorRT for
+// (avgpool::workspaceBytes): planes * h * (w - min(kw, w) + 1) * 4 bytes,
+// rounded up to 256.
+func AvgPoolWorkspaceBytes(planes, h, w, kw int) uint64 {
+	checkPoolDims("AvgPoolWorkspaceBytes", planes, 1, h, w, 1, kw)
+	return uint64(C.segtrt_avg_pool_workspace_bytes(C.int64_t(planes), C.int64_t(h), C.int64_t(w), C.int64_t(kw)))
 }
 
 // ToFP16 converts to binary16 the way the plugins do: round to nearest,
@@ -134,7 +147,7 @@ func checkRC(op string, rc C.int) {
 	switch rc {
 	case 0:
 	case C.SEGTRT_TWIN_NO_MEMORY:
-		panic("cputwin." + op + ": out of memory for the summed-area table")
+		panic("cputwin." + op + ": out of memory for the window sums")
 	default:
 		panic(fmt.Sprintf("cputwin.%s: the C side refused the arguments (code %d)", op, int(rc)))
 	}

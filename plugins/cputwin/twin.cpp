@@ -40,8 +40,8 @@ int avgPool(T const* x, T* y, int64_t planes, int32_t h, int32_t w, int32_t kern
     }
     try
     {
-        std::vector<float> sat(static_cast<size_t>(ap::satPlaneElements(h, w)));
-        ap::avgPoolHost(x, y, sat.data(), planes, h, w, kernelH, kernelW);
+        std::vector<float> rowSums(static_cast<size_t>(ap::rowSumElements(h, w, kernelW)));
+        ap::avgPoolHost(x, y, rowSums.data(), planes, h, w, kernelH, kernelW);
         return 0;
     }
     catch (std::bad_alloc const&)
@@ -66,7 +66,17 @@ void segtrt_spg_excite_f16(const uint16_t* x, const uint16_t* g, const uint16_t*
 
 int32_t segtrt_avg_pool_output_extent(int32_t extent, int32_t kernel)
 {
-    return segtrt::plugin::avgpool::outputExtent(extent, kernel);
+    return static_cast<int32_t>(segtrt::plugin::avgpool::outputExtent(extent, kernel));
+}
+
+int32_t segtrt_avg_pool_chunk(void)
+{
+    return static_cast<int32_t>(segtrt::plugin::avgpool::kChunk);
+}
+
+uint64_t segtrt_avg_pool_workspace_bytes(int64_t planes, int64_t h, int64_t w, int64_t kernel_w)
+{
+    return segtrt::plugin::avgpool::workspaceBytes(planes, h, w, kernel_w);
 }
 
 int segtrt_avg_pool_infer_f32(const float* x, float* y, int64_t planes, int32_t h, int32_t w, int32_t kernel_h, int32_t kernel_w)

@@ -18,6 +18,13 @@ void segtrt_spg_excite_f16(const uint16_t* x, const uint16_t* g, const uint16_t*
 /* Output extent of AvgPoolInfer along an axis: extent - min(kernel, extent) + 1. */
 int32_t segtrt_avg_pool_output_extent(int32_t extent, int32_t kernel);
 
+/* AvgPoolInfer's restart period: outputs per chunk of sliding sums (B). */
+int32_t segtrt_avg_pool_chunk(void);
+
+/* AvgPoolInfer's device workspace, avgpool::workspaceBytes: planes * h *
+ * (w - min(kernel_w, w) + 1) * 4 rounded up to 256. */
+uint64_t segtrt_avg_pool_workspace_bytes(int64_t planes, int64_t h, int64_t w, int64_t kernel_w);
+
 /* AvgPoolInfer over planes x h x w into planes x oh x ow. Returns 0, or
  * SEGTRT_TWIN_BAD_ARGUMENT, or SEGTRT_TWIN_NO_MEMORY. */
 #define SEGTRT_TWIN_BAD_ARGUMENT 1

@@ -33,7 +33,9 @@ cudaError_t launch(void const* x, void const* g, void const* t, void* y, int64_t
     blocks = blocks < kMaxBlocks ? blocks : kMaxBlocks;
     spgExciteKernel<T><<<static_cast<unsigned int>(blocks), kThreads, 0, stream>>>(
         static_cast<T const*>(x), static_cast<T const*>(g), static_cast<T const*>(t), static_cast<T*>(y), count);
-    return cudaGetLastError();
+    // Peek, not Get: cudaGetLastError would clear an error an earlier launch
+    // on this thread left for its owner to see.
+    return cudaPeekAtLastError();
 }
 
 } // namespace

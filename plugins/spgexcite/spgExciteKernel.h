@@ -16,8 +16,8 @@ namespace plugin
 
 //! y = x + sigmoid(g) * t over `count` elements of linear, same-shaped
 //! tensors of `type` on the device, enqueued on `stream`. y may alias x, g or
-//! t. Returns the launch's error (cudaSuccess when count is 0); the kernel
-//! runs asynchronously.
+//! t. Returns cudaPeekAtLastError() after the launch (cudaSuccess when count
+//! is 0); the kernel runs asynchronously.
 cudaError_t launchSpgExcite(void const* x, void const* g, void const* t, void* y, int64_t count, ElementType type,
     cudaStream_t stream);
 

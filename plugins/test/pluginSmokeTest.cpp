@@ -400,8 +400,17 @@ void testAvgPoolInfer(IPluginCreatorV3One* creator, Logger& logger)
     check(!build->supportsFormatCombination(0, io, 1, 1), "AvgPoolInfer refuses CHW32");
     io[0].desc.format = TensorFormat::kLINEAR;
     check(build->configurePlugin(io, 1, io + 1, 1) == 0, "AvgPoolInfer configurePlugin");
-    size_t const expected = ((2u * 256u * 17u * 33u * 4u) + 255u) & ~size_t{255};
-    check(build->getWorkspaceSize(io, 1, io + 1, 1) == expected, "AvgPoolInfer workspace = SATs of the max input");
+    // Workspace = the horizontal window sums of the max input: planes * H * ow
+    // floats (ow = W - min(kernel_w, W) + 1), rounded up to 256 bytes.
+    size_t const expected = 2u * 256u * 16u * 1u * 4u; // kernel_w 48 clamps to W = 32: ow = 1
+    check(build->getWorkspaceSize(io, 1, io + 1, 1) == expected, "AvgPoolInfer workspace = row sums of the max input (2 x 256 x 16 x 1 floats)");
+    DynamicPluginTensorDesc smallIo[] = {dynamicDesc({1, 7, 13, 9}, DataType::kFLOAT), dynamicDesc({1, 7, 11, 5}, DataType::kFLOAT)};
+    smallIo[0].min.d[2] = smallIo[0].opt.d[2] = 4; // dynamic H: the max sizes the workspace
+    check(smallBuild->getWorkspaceSize(smallIo, 1, smallIo + 1, 1) == 2048,
+        "AvgPoolInfer 3 x 5 workspace on (1, 7, 13, 9): 7 x 13 x 5 floats = 1820 bytes, rounded up to 2048");
+    DynamicPluginTensorDesc hugeIo[] = {dynamicDesc({1 << 20, 1 << 20, 1 << 20, 1 << 20}, DataType::kFLOAT), dynamicDesc({1, 1, 1, 1}, DataType::kFLOAT)};
+    check(smallBuild->getWorkspaceSize(hugeIo, 1, hugeIo + 1, 1) == 0 && logger.saw("more than 2^60 elements"),
+        "AvgPoolInfer refuses a workspace for more than 2^60 input elements");
 
     auto* runtime = capability<IPluginV3OneRuntime>(plugin.get(), PluginCapabilityType::kRUNTIME);
     PluginFieldCollection const* serial = runtime->getFieldsToSerialize();
