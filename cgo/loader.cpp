@@ -77,6 +77,8 @@ segtrt_ring* segtrt_logger_ring(void) {
 
 void segtrt_logger_set_level(int severity) { __atomic_store_n(&logLevel, severity, __ATOMIC_RELAXED); }
 
+int32_t segtrt_shim_abi_version(void) { return SEGTRT_SHIM_ABI; }
+
 int32_t segtrt_header_version(void) { return static_cast<int32_t>(NV_TENSORRT_VERSION); }
 
 int segtrt_load_tensorrt(const char* nvinfer, const char* parser, const char* plugin, char* msg, size_t cap) {

@@ -13,8 +13,10 @@
  *    segtrt_load_tensorrt / segtrt_load_cudart; until then every other call
  *    fails with SEGTRT_E_NOT_LOADED.
  *
- * This header needs neither TensorRT's nor CUDA's headers, so Go's cgo
- * preamble can include it; only the .cpp files that implement it do.
+ * This header needs neither TensorRT's nor CUDA's headers; only the .cpp
+ * files that implement it do. They are built into one shared library per
+ * TensorRT major version (libsegtrt_trt10.so, libsegtrt_trt11.so: make
+ * native), which segtrt opens at run time.
  */
 #ifndef SEGTRT_TRT_H
 #define SEGTRT_TRT_H
@@ -93,7 +95,19 @@ typedef struct {
 	int64_t dims[SEGTRT_MAX_DIMS];
 } segtrt_tensor_desc;
 
+/* The version of this C ABI. segtrt loads the shim at run time and refuses
+ * one whose segtrt_shim_abi_version differs from the SEGTRT_SHIM_ABI it
+ * was compiled with; bump it on any change to a signature or a struct. */
+#define SEGTRT_SHIM_ABI 2
+
+/* Package trt includes this header for its types only, and calls the
+ * functions through a table it fills with dlsym (trt/shimtable.h). */
+#ifndef SEGTRT_TRT_TYPES_ONLY
+
 /* ---- loading (loader.cpp) ---- */
+
+/* SEGTRT_SHIM_ABI as this shim was built. */
+int32_t segtrt_shim_abi_version(void);
 
 /* The NV_TENSORRT_VERSION of the headers this shim was compiled against. */
 int32_t segtrt_header_version(void);
@@ -230,6 +244,8 @@ int segtrt_context_enqueue(segtrt_context* c, void* stream, char* msg, size_t ms
 /* Captures one enqueue on stream into a CUDA graph and instantiates it
  * (enqueue once before, so TensorRT's lazy set-up is not captured). */
 int segtrt_context_capture_graph(segtrt_context* c, void* stream, void** graph_exec, char* msg, size_t msg_cap);
+
+#endif /* SEGTRT_TRT_TYPES_ONLY */
 
 #ifdef __cplusplus
 }

@@ -1,6 +1,7 @@
-// Package doctor implements `segtrt doctor`: what this binary was built
-// with and what it finds on this machine (ONNX Runtime, TensorRT, the CUDA
-// runtime and driver, GPUs, segtrt's plugin library), and what is missing
+// Package doctor implements `segtrt doctor`: what it finds on this machine
+// (ONNX Runtime, segtrt's TensorRT shims and plugin libraries, TensorRT,
+// the CUDA runtime and driver, GPUs), which shim would be used and why any
+// was refused, and what is missing
 // for which command. "No GPU" and "no TensorRT" are ordinary answers: the
 // command exits 0 and lists them.
 //
@@ -25,6 +26,7 @@ type Options struct {
 	JSON       bool
 	PluginLibs []string
 	ORTLib     string
+	TRTShim    string
 	TRTLib     string
 	CUDARTLib  string
 	Version    string
@@ -35,19 +37,12 @@ type Options struct {
 
 // Prober finds the facts of one machine.
 type Prober interface {
-	Build() Build
+	Shims(flagPath string) []Library
 	ONNXRuntime(flagPath string) Library
 	TensorRT(flagPath string) TensorRT
 	CUDA(flagPath string) CUDA
 	Device() device.Facts
 	Plugins(explicit []string) Plugins
-}
-
-// Build is how this binary was built.
-type Build struct {
-	Tags []string `json:"tags"`
-	// TensorRTHeaders is the TensorRT the tagged build was compiled against.
-	TensorRTHeaders string `json:"tensorrt_headers,omitempty"`
 }
 
 // Library is one shared library found (or not).
@@ -58,7 +53,9 @@ type Library struct {
 	Version string `json:"version,omitempty"`
 	// How it was checked: "loaded" (dlopen) or "file" (found on disk).
 	Checked string `json:"checked,omitempty"`
-	Note    string `json:"note,omitempty"`
+	// Used marks the shim or plugin library segtrt would use.
+	Used bool   `json:"used,omitempty"`
+	Note string `json:"note,omitempty"`
 }
 
 // TensorRT is what was found of TensorRT.
@@ -88,7 +85,7 @@ type Plugins struct {
 // Report is everything doctor says; --json prints it.
 type Report struct {
 	Segtrt      string       `json:"segtrt_version"`
-	Build       Build        `json:"build"`
+	Shims       []Library    `json:"shims"`
 	ONNXRuntime Library      `json:"onnxruntime"`
 	TensorRT    TensorRT     `json:"tensorrt"`
 	CUDA        CUDA         `json:"cuda"`
@@ -102,7 +99,7 @@ type Report struct {
 func Run(_ context.Context, opts Options) error {
 	p := opts.Probe
 	if p == nil {
-		p = RealProber{TRTLib: opts.TRTLib, CUDARTLib: opts.CUDARTLib}
+		p = RealProber{TRTShim: opts.TRTShim, TRTLib: opts.TRTLib, CUDARTLib: opts.CUDARTLib}
 	}
 	r := Collect(p, opts)
 	if opts.JSON {
@@ -117,7 +114,7 @@ func Run(_ context.Context, opts Options) error {
 func Collect(p Prober, opts Options) *Report {
 	r := &Report{
 		Segtrt:      opts.Version,
-		Build:       p.Build(),
+		Shims:       p.Shims(opts.TRTShim),
 		ONNXRuntime: p.ONNXRuntime(opts.ORTLib),
 		TensorRT:    p.TensorRT(opts.TRTLib),
 		CUDA:        p.CUDA(opts.CUDARTLib),
@@ -125,19 +122,16 @@ func Collect(p Prober, opts Options) *Report {
 		Plugins:     p.Plugins(opts.PluginLibs),
 		Missing:     []string{},
 	}
-	if r.Build.Tags == nil {
-		r.Build.Tags = []string{}
+	if r.Shims == nil {
+		r.Shims = []Library{}
 	}
 	miss := func(format string, args ...any) { r.Missing = append(r.Missing, fmt.Sprintf(format, args...)) }
 	if !r.ONNXRuntime.Found {
 		miss("ONNX Runtime (calibrate, validate): run `make deps`, or pass --ort-lib")
 	}
-	tagged := false
-	for _, t := range r.Build.Tags {
-		tagged = tagged || t == "tensorrt"
-	}
-	if !tagged {
-		miss("TensorRT support in this binary (build, validate --backend trt): build with `make trt TENSORRT_INCLUDE=... CUDA_INCLUDE=...`")
+	if len(r.Shims) == 0 {
+		miss("segtrt's TensorRT shim %s or %s (build, validate --backend trt): `make native`, then keep it next to the binary, or --trt-shim / $%s",
+			trt.ShimName(10), trt.ShimName(11), trt.EnvShim)
 	}
 	for _, l := range r.TensorRT.Libraries {
 		if !l.Found && !strings.Contains(l.Name, "plugin") {
@@ -161,7 +155,8 @@ func Collect(p Prober, opts Options) *Report {
 		miss("GPU (build, validate --backend trt): %s", note)
 	}
 	if len(r.Plugins.Libraries) == 0 {
-		miss("segtrt plugin library %s (engines of models with SPGExcite/AvgPoolInfer): `make plugins`, then --plugin-lib or $SEGTRT_PLUGIN_LIB", "libsegtrt_plugins.so")
+		miss("segtrt plugin library %s or %s (engines of models with SPGExcite/AvgPoolInfer): `make native`, then keep it next to the binary, or --plugin-lib / $%s",
+			trt.PluginLibName(10), trt.PluginLibName(11), trt.EnvPluginLib)
 	}
 	return r
 }
@@ -170,16 +165,14 @@ func Collect(p Prober, opts Options) *Report {
 func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
 	row := func(k, v string) { fmt.Fprintf(&b, "  %-13s %s\n", k, v) }
-	tags := "none"
-	if len(r.Build.Tags) > 0 {
-		tags = strings.Join(r.Build.Tags, ",")
-	}
-	build := fmt.Sprintf("%s (build tags: %s", orDash(r.Segtrt), tags)
-	if r.Build.TensorRTHeaders != "" {
-		build += "; TensorRT headers " + r.Build.TensorRTHeaders
-	}
 	fmt.Fprintln(&b, "segtrt doctor")
-	row("segtrt", build+")")
+	row("segtrt", orDash(r.Segtrt))
+	if len(r.Shims) == 0 {
+		row("shims", "none found")
+	}
+	for _, l := range r.Shims {
+		row("shim", libLine(l))
+	}
 	row("ONNX Runtime", libLine(r.ONNXRuntime))
 	trtLine := "not found"
 	if r.TensorRT.Version != "" {
@@ -250,6 +243,9 @@ func libLine(l Library) string {
 	s += ": " + l.Path
 	if l.Checked != "" {
 		s += " [" + l.Checked + "]"
+	}
+	if l.Used {
+		s += " (used)"
 	}
 	if l.Note != "" {
 		s += " (" + l.Note + ")"

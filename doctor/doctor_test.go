@@ -15,7 +15,7 @@ import (
 
 // fakeMachine is a Prober with canned facts.
 type fakeMachine struct {
-	build   Build
+	shims   []Library
 	ort     Library
 	trt     TensorRT
 	cuda    CUDA
@@ -24,7 +24,7 @@ type fakeMachine struct {
 	asked   []string
 }
 
-func (f *fakeMachine) Build() Build { return f.build }
+func (f *fakeMachine) Shims(p string) []Library { f.asked = append(f.asked, "shim:"+p); return f.shims }
 func (f *fakeMachine) ONNXRuntime(p string) Library {
 	f.asked = append(f.asked, "ort:"+p)
 	return f.ort
@@ -40,7 +40,6 @@ func (f *fakeMachine) Plugins(e []string) Plugins {
 // This machine's kind: a CPU box with ONNX Runtime only.
 func cpuBox() *fakeMachine {
 	return &fakeMachine{
-		build:   Build{Tags: []string{}},
 		ort:     Library{Name: "libonnxruntime.so.1", Found: true, Path: "/x/libonnxruntime.so.1", Version: "1.30.0", Checked: "loaded"},
 		trt:     TensorRT{Note: "no libnvinfer.so.10 or .11 in /usr/lib", Libraries: []Library{{Name: "libnvinfer.so.10"}, {Name: "libnvonnxparser.so.10"}}},
 		cuda:    CUDA{Runtime: Library{Name: "libcudart.so.12"}, Driver: Library{Name: "libcuda.so.1"}},
@@ -52,8 +51,11 @@ func cpuBox() *fakeMachine {
 // A GPU runner with everything.
 func gpuBox() *fakeMachine {
 	return &fakeMachine{
-		build: Build{Tags: []string{"tensorrt"}, TensorRTHeaders: "10.16.0"},
-		ort:   Library{Name: "libonnxruntime.so.1", Found: true, Path: "/x/libonnxruntime.so.1", Version: "1.30.0"},
+		shims: []Library{
+			{Name: "libsegtrt_trt11.so", Found: true, Path: "/opt/segtrt/libsegtrt_trt11.so", Checked: "file", Note: "refused: TensorRT 11 (libnvinfer.so.11) not found"},
+			{Name: "libsegtrt_trt10.so", Found: true, Path: "/opt/segtrt/libsegtrt_trt10.so", Checked: "loaded", Version: "(TensorRT 10.16.0 headers)", Used: true},
+		},
+		ort: Library{Name: "libonnxruntime.so.1", Found: true, Path: "/x/libonnxruntime.so.1", Version: "1.30.0"},
 		trt: TensorRT{Version: "10.16.0", Libraries: []Library{
 			{Name: "libnvinfer.so.10", Found: true, Path: "/usr/lib/x86_64-linux-gnu/libnvinfer.so.10", Version: "10.16.0", Checked: "loaded"},
 			{Name: "libnvonnxparser.so.10", Found: true, Path: "/usr/lib/x86_64-linux-gnu/libnvonnxparser.so.10", Checked: "loaded"},
@@ -62,24 +64,25 @@ func gpuBox() *fakeMachine {
 			Driver: Library{Name: "libcuda.so.1", Found: true, Path: "/usr/lib/x86_64-linux-gnu/libcuda.so.1"}, DriverCUDA: "12.9"},
 		dev: device.Facts{CPU: "Xeon", Cores: 32, OS: "linux/amd64", GPUs: []device.GPU{{Name: "NVIDIA A10", UUID: "GPU-123", ComputeCapability: "8.6",
 			MemoryMiB: 23028, SMClockMHz: 1695, MemClockMHz: 6251, Driver: "570.86"}}},
-		plugins: Plugins{Libraries: []Library{{Name: "libsegtrt_plugins.so", Found: true, Path: "/opt/segtrt/libsegtrt_plugins.so", Checked: "file"}}},
+		plugins: Plugins{Libraries: []Library{{Name: "libsegtrt_plugins_trt10.so", Found: true, Path: "/opt/segtrt/libsegtrt_plugins_trt10.so", Checked: "file", Used: true}}},
 	}
 }
 
 func TestCPUMachineListsWhatIsMissing(t *testing.T) {
 	var out bytes.Buffer
 	m := cpuBox()
-	if err := Run(context.Background(), Options{Stdout: &out, Probe: m, Version: "v1", ORTLib: "/o.so", PluginLibs: []string{"p.so"}}); err != nil {
+	if err := Run(context.Background(), Options{Stdout: &out, Probe: m, Version: "v1", ORTLib: "/o.so", TRTShim: "/s.so", PluginLibs: []string{"p.so"}}); err != nil {
 		t.Fatal(err)
 	}
 	s := out.String()
 	for _, want := range []string{
-		"segtrt        v1 (build tags: none)",
+		"segtrt        v1",
+		"shims         none found",
 		"ONNX Runtime  libonnxruntime.so.1 1.30.0: /x/libonnxruntime.so.1 [loaded]",
 		"TensorRT      not found (no libnvinfer.so.10 or .11 in /usr/lib)",
 		"GPUs          no GPU: NVML unavailable (Driver Not Loaded)",
 		"missing:",
-		"TensorRT support in this binary",
+		"segtrt's TensorRT shim libsegtrt_trt10.so or libsegtrt_trt11.so (build, validate --backend trt): `make native`",
 		"TensorRT library libnvinfer.so.10",
 		"CUDA runtime libcudart.so.12",
 		"NVIDIA driver's libcuda.so.1",
@@ -94,7 +97,7 @@ func TestCPUMachineListsWhatIsMissing(t *testing.T) {
 		t.Error("ONNX Runtime listed as missing")
 	}
 	// Flags reach the prober.
-	if strings.Join(m.asked, " ") != "ort:/o.so trt: cudart: plugins:p.so" {
+	if strings.Join(m.asked, " ") != "shim:/s.so ort:/o.so trt: cudart: plugins:p.so" {
 		t.Errorf("asked %q", m.asked)
 	}
 }
@@ -106,13 +109,14 @@ func TestGPUMachineMissesNothing(t *testing.T) {
 	}
 	s := out.String()
 	for _, want := range []string{
-		"build tags: tensorrt; TensorRT headers 10.16.0",
+		"shim          libsegtrt_trt11.so: /opt/segtrt/libsegtrt_trt11.so [file] (refused: TensorRT 11 (libnvinfer.so.11) not found)",
+		"shim          libsegtrt_trt10.so (TensorRT 10.16.0 headers): /opt/segtrt/libsegtrt_trt10.so [loaded] (used)",
 		"TensorRT      10.16.0",
 		"libnvinfer.so.10 10.16.0: /usr/lib/x86_64-linux-gnu/libnvinfer.so.10 [loaded]",
 		"CUDA runtime  libcudart.so.12 12.8",
 		"supports CUDA 12.9",
 		"GPU 0         NVIDIA A10, compute capability 8.6, 23028 MiB, SM 1695 MHz, memory 6251 MHz, driver 570.86, GPU-123",
-		"plugins       libsegtrt_plugins.so: /opt/segtrt/libsegtrt_plugins.so [file]",
+		"plugins       libsegtrt_plugins_trt10.so: /opt/segtrt/libsegtrt_plugins_trt10.so [file] (used)",
 		"nothing missing",
 	} {
 		if !strings.Contains(s, want) {
@@ -130,13 +134,13 @@ func TestJSON(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
-	for _, key := range []string{"segtrt_version", "build", "onnxruntime", "tensorrt", "cuda", "machine", "plugins", "missing"} {
+	for _, key := range []string{"segtrt_version", "shims", "onnxruntime", "tensorrt", "cuda", "machine", "plugins", "missing"} {
 		if _, ok := r[key]; !ok {
 			t.Errorf("JSON lacks %q", key)
 		}
 	}
-	if tags := r["build"].(map[string]any)["tags"].([]any); len(tags) != 0 {
-		t.Errorf("tags %v", tags)
+	if shims := r["shims"].([]any); len(shims) != 0 {
+		t.Errorf("shims %v", shims)
 	}
 	if gpus := r["machine"].(map[string]any)["gpus"].([]any); len(gpus) != 0 {
 		t.Errorf("gpus %v", gpus)
@@ -146,12 +150,19 @@ func TestJSON(t *testing.T) {
 	}
 }
 
-// The real prober on this machine: no panic, and in the default build
-// TensorRT is a file search.
+// The real prober on this machine: no panic; with the shims make native
+// built next to the binary, both are listed and TensorRT is missing.
 func TestRealProber(t *testing.T) {
 	dir := t.TempDir()
-	lib := filepath.Join(dir, trt.PluginLibName)
+	lib := filepath.Join(dir, trt.PluginLibName(10))
 	os.WriteFile(lib, []byte("x"), 0o644)
+	var shims []string
+	for _, m := range trt.Majors {
+		if data, err := os.ReadFile(filepath.Join("..", "bin", trt.ShimName(m))); err == nil {
+			os.WriteFile(filepath.Join(dir, trt.ShimName(m)), data, 0o755)
+			shims = append(shims, trt.ShimName(m))
+		}
+	}
 	env := trt.Env{
 		Getenv:     func(k string) string { return "" },
 		Executable: func() (string, error) { return filepath.Join(dir, "segtrt"), nil },
@@ -162,8 +173,17 @@ func TestRealProber(t *testing.T) {
 	if len(r.Plugins.Libraries) != 1 || r.Plugins.Libraries[0].Path != lib {
 		t.Errorf("plugins %+v", r.Plugins)
 	}
-	if !trt.Compiled && (len(r.Build.Tags) != 0 || r.TensorRT.Version != "") {
-		t.Errorf("default build: %+v %+v", r.Build, r.TensorRT)
+	if len(r.Shims) != len(shims) {
+		t.Errorf("shims %+v, want %v", r.Shims, shims)
+	}
+	for i, l := range r.Shims {
+		// No TensorRT here: each shim is refused for want of its libnvinfer.
+		if l.Name != shims[i] || l.Used || !strings.Contains(l.Note, "not found") {
+			t.Errorf("shim %+v", l)
+		}
+	}
+	if r.TensorRT.Version != "" {
+		t.Errorf("TensorRT %+v on a machine without it", r.TensorRT)
 	}
 	if r.Machine.Cores == 0 || r.CUDA.Driver.Name != "libcuda.so.1" {
 		t.Errorf("machine %+v cuda %+v", r.Machine, r.CUDA)

@@ -1,9 +1,10 @@
 package doctor
 
 import (
+	"fmt"
+	"path/filepath"
 	"strconv"
 
-	"path/filepath"
 	"strings"
 
 	"github.com/segtrt/segtrt/internal/device"
@@ -11,12 +12,12 @@ import (
 	"github.com/segtrt/segtrt/trt"
 )
 
-// RealProber looks at this machine. In a binary built with -tags
-// tensorrt it loads TensorRT and the CUDA runtime with dlopen (trt.Load);
-// in the default build it searches the usual library folders for the
-// files.
+// RealProber looks at this machine: it loads a TensorRT shim and through
+// it TensorRT and the CUDA runtime with dlopen (trt.Load); without a shim
+// it searches the usual library folders for TensorRT's files.
 type RealProber struct {
 	TRTLib, CUDARTLib string
+	TRTShim           string
 	Env               *trt.Env
 }
 
@@ -27,12 +28,47 @@ func (p RealProber) env() trt.Env {
 	return trt.OSEnv
 }
 
-// Build reports the build tags compiled in.
-func (RealProber) Build() Build {
-	if trt.Compiled {
-		return Build{Tags: []string{"tensorrt"}, TensorRTHeaders: trt.HeaderVersion()}
+// load is trt.Load with the prober's paths (once per process).
+func (p RealProber) load() (trt.Info, error) {
+	return trt.Load(trt.LoadOptions{Shim: p.TRTShim, TensorRTLib: p.TRTLib, CUDARTLib: p.CUDARTLib, Env: p.Env})
+}
+
+// Shims lists every shim file found where segtrt looks, marks the one
+// loaded, and says why any other was refused.
+func (p RealProber) Shims(flagPath string) []Library {
+	env := p.env()
+	info, _ := p.load()
+	why := map[string]string{}
+	for _, r := range info.ShimRefused {
+		why[r.Path] = shortReason(r.Why)
 	}
-	return Build{Tags: []string{}}
+	out := []Library{}
+	for _, c := range trt.ShimCandidates(env, flagPath) {
+		if !env.IsFile(c) {
+			continue
+		}
+		l := Library{Name: filepath.Base(c), Found: true, Path: c, Checked: "file", Note: why[c]}
+		if c == info.ShimPath {
+			l.Used, l.Checked, l.Version = true, "loaded", "(TensorRT "+info.HeaderVersion+" headers)"
+		} else if l.Note == "" && info.ShimPath != "" {
+			l.Note = "not needed: another shim loaded first"
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// shortReason turns a refusal into a few words for the table: a missing
+// TensorRT is said in its soname, not in the eleven folders looked in.
+func shortReason(why string) string {
+	if i := strings.Index(why, "TensorRT library not found: tried "); i >= 0 {
+		for _, m := range trt.Majors {
+			if n := trt.TensorRTSonames(m).NvInfer; strings.Contains(why, n) {
+				return fmt.Sprintf("refused: TensorRT %d (%s) not found", m, n)
+			}
+		}
+	}
+	return "refused: " + why
 }
 
 // ONNXRuntime loads ONNX Runtime through package ort.
@@ -49,10 +85,9 @@ func (RealProber) ONNXRuntime(flagPath string) Library {
 
 // TensorRT loads TensorRT (tagged build) or looks for its files.
 func (p RealProber) TensorRT(flagPath string) TensorRT {
-	if trt.Compiled {
-		info, err := trt.Load(trt.LoadOptions{TensorRTLib: flagPath, CUDARTLib: p.CUDARTLib})
+	if info, err := p.load(); info.ShimPath != "" {
 		if err != nil && info.NvInferPath == "" {
-			names := trt.TensorRTSonames(majorOf(trt.HeaderVersion()))
+			names := trt.TensorRTSonames(info.TensorRTMajor)
 			return TensorRT{Note: err.Error(), Libraries: []Library{{Name: names.NvInfer}, {Name: names.Parser}}}
 		}
 		t := TensorRT{Version: info.TensorRT, Libraries: []Library{
@@ -67,7 +102,7 @@ func (p RealProber) TensorRT(flagPath string) TensorRT {
 		}
 		return t
 	}
-	// Without the tag nothing can be loaded: say which files are there.
+	// Without a shim nothing can be loaded: say which files are there.
 	env := p.env()
 	for _, major := range []int{11, 10} {
 		names := trt.TensorRTSonames(major)
@@ -75,7 +110,7 @@ func (p RealProber) TensorRT(flagPath string) TensorRT {
 		if path == "" {
 			continue
 		}
-		t := TensorRT{Version: "", Note: "TensorRT " + strconv.Itoa(major) + " files found, not loaded (this binary has no TensorRT support)"}
+		t := TensorRT{Version: "", Note: "TensorRT " + strconv.Itoa(major) + " files found, not loaded (no segtrt shim for it)"}
 		for _, n := range []string{names.NvInfer, names.Parser, names.Plugin} {
 			t.Libraries = append(t.Libraries, fileLib(env, n, flagPath, trt.EnvTensorRTLib))
 		}
@@ -94,8 +129,7 @@ func (p RealProber) TensorRT(flagPath string) TensorRT {
 func (p RealProber) CUDA(flagPath string) CUDA {
 	env := p.env()
 	var c CUDA
-	if trt.Compiled {
-		info, err := trt.Load(trt.LoadOptions{TensorRTLib: p.TRTLib, CUDARTLib: flagPath})
+	if info, err := p.load(); info.ShimPath != "" {
 		c.Refused = info.CUDARTRefused
 		if err == nil {
 			c.Runtime = Library{Name: filepath.Base(info.CUDARTPath), Found: true, Path: info.CUDARTPath, Version: info.CUDARuntime, Checked: "loaded"}
@@ -120,18 +154,27 @@ func (p RealProber) CUDA(flagPath string) CUDA {
 // Device asks NVML through internal/device.
 func (RealProber) Device() device.Facts { return device.Probe() }
 
-// Plugins finds segtrt's plugin libraries the way build and the runner do.
+// Plugins finds segtrt's plugin libraries the way build and the runner do,
+// one per TensorRT major, and marks the loaded TensorRT's.
 func (p RealProber) Plugins(explicit []string) Plugins {
-	libs, err := trt.PluginLibs(p.env(), explicit)
-	if err != nil {
-		return Plugins{Libraries: []Library{}, Note: err.Error()}
-	}
+	info, _ := p.load()
 	out := Plugins{Libraries: []Library{}}
-	if len(libs) == 0 {
-		out.Note = "none found (--plugin-lib, $" + trt.EnvPluginLib + ", or " + trt.PluginLibName + " next to the binary)"
+	seen := map[string]bool{}
+	for _, m := range trt.Majors {
+		libs, err := trt.PluginLibs(p.env(), explicit, m)
+		if err != nil {
+			return Plugins{Libraries: []Library{}, Note: err.Error()}
+		}
+		for _, l := range libs {
+			if !seen[l] {
+				seen[l] = true
+				used := info.NvInferPath != "" && m == info.TensorRTMajor
+				out.Libraries = append(out.Libraries, Library{Name: filepath.Base(l), Found: true, Path: l, Checked: "file", Used: used})
+			}
+		}
 	}
-	for _, l := range libs {
-		out.Libraries = append(out.Libraries, Library{Name: filepath.Base(l), Found: true, Path: l, Checked: "file"})
+	if len(out.Libraries) == 0 {
+		out.Note = "none found (--plugin-lib, $" + trt.EnvPluginLib + ", or " + trt.PluginLibName(10) + " / " + trt.PluginLibName(11) + " next to the binary)"
 	}
 	return out
 }

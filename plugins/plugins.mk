@@ -33,8 +33,11 @@ CUDA_INCLUDE ?= /usr/include
 CUDA_ARCHS ?= 75 80 86 89 90
 CUDA_PTX_ARCH ?= 90
 
-PLUGINS_BUILD ?= $(PLUGINS_ROOT)/bin/plugins
-PLUGINS_LIB ?= $(PLUGINS_ROOT)/bin/libsegtrt_plugins.so
+PLUGINS_BUILD ?= $(PLUGINS_ROOT)/bin/plugins/trt$(call plugins_major,$(TENSORRT_INCLUDE))
+# One library per TensorRT major (IPluginV3's vtables differ): the major is
+# read from the headers' NvInferVersion.h.
+plugins_major = $(shell awk '/^\#define (TRT_MAJOR_ENTERPRISE|NV_TENSORRT_MAJOR) [0-9]/ {print $$3; exit}' $(1)/NvInferVersion.h 2>/dev/null)
+PLUGINS_LIB ?= $(PLUGINS_ROOT)/bin/libsegtrt_plugins_trt$(call plugins_major,$(TENSORRT_INCLUDE)).so
 
 PLUGINS_CU := $(PLUGINS_DIR)/spgexcite/spgExciteKernel.cu $(PLUGINS_DIR)/avgpoolinfer/avgPoolInferKernel.cu
 PLUGINS_CPP := $(PLUGINS_DIR)/common/pluginCommon.cpp $(PLUGINS_DIR)/spgexcite/spgExcitePlugin.cpp \
@@ -123,7 +126,7 @@ $(PLUGINS_BUILD)/%.o: $(PLUGINS_DIR)/%.cpp $(PLUGINS_HEADERS) $(PLUGINS_STAMP) |
 # or newer. --no-undefined proves nothing else is missing.
 $(PLUGINS_LIB): $(PLUGINS_KERNEL_OBJS) $(PLUGINS_CPP_OBJS)
 	@mkdir -p $(dir $@)
-	$(NVCC) -shared -ccbin $(CUDA_HOSTCXX) -Xlinker --no-undefined,-soname=libsegtrt_plugins.so -o $@.tmp $^
+	$(NVCC) -shared -ccbin $(CUDA_HOSTCXX) -Xlinker --no-undefined,-soname=$(notdir $(PLUGINS_LIB)) -o $@.tmp $^
 	@nm -D --defined-only $@.tmp | grep -q ' T getCreators$$' || { echo "plugins: $@ does not export getCreators" >&2; exit 1; }
 	@nm -D --defined-only $@.tmp | grep -q ' T setLoggerFinder$$' || { echo "plugins: $@ does not export setLoggerFinder" >&2; exit 1; }
 	@mv $@.tmp $@

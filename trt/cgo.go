@@ -1,12 +1,10 @@
-//go:build tensorrt
-
 package trt
 
 /*
 #cgo CXXFLAGS: -std=c++17 -O2 -Wall -Wno-deprecated-declarations
 #cgo LDFLAGS: -ldl
 #include <stdlib.h>
-#include "../cgo/segtrt_trt.h"
+#include "shimtable.h"
 */
 import "C"
 
@@ -15,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"unsafe"
@@ -134,15 +133,10 @@ func loadPlugin(reg pluginRegistry, path string) error {
 	return nil
 }
 
-// HeaderVersion is the TensorRT whose headers this binary was compiled
-// against, e.g. "10.16.0".
-func HeaderVersion() string { return VersionString(int(C.segtrt_header_version())) }
-
-func headerMajor() int { return int(C.segtrt_header_version()) / 10000 }
-
-// LoadOptions say where TensorRT and the CUDA runtime are; empty fields
-// are searched for (see libs.go).
+// LoadOptions say where the shim, TensorRT and the CUDA runtime are;
+// empty fields are searched for (see libs.go).
 type LoadOptions struct {
+	Shim        string // libsegtrt_trtN.so or its folder (--trt-shim)
 	TensorRTLib string // libnvinfer.so.N or its folder
 	CUDARTLib   string // libcudart.so.N or its folder
 	Env         *Env   // nil: the real environment
@@ -155,9 +149,11 @@ var loadState struct {
 	err  error
 }
 
-// Load opens TensorRT (libnvinfer, libnvonnxparser and, if present,
-// libnvinfer_plugin of the headers' major version) and the CUDA runtime,
-// once per process; later calls return the first result.
+// Load opens a TensorRT shim and, through it, TensorRT (libnvinfer,
+// libnvonnxparser and, if present, libnvinfer_plugin of the shim's major
+// version) and the CUDA runtime, once per process; later calls return the
+// first result. Shims are tried newest major first: the first whose
+// TensorRT loads is kept.
 func Load(opts LoadOptions) (Info, error) {
 	loadState.Lock()
 	defer loadState.Unlock()
@@ -169,14 +165,163 @@ func Load(opts LoadOptions) (Info, error) {
 	return info, err
 }
 
+// ShimCandidates lists where the shims are looked for, newest major first:
+// --trt-shim (file or folder), $SEGTRT_TRT_SHIM (file or folder), the
+// binary's folder and its ../lib, LD_LIBRARY_PATH, the usual system
+// folders. Never the bare name: a shim is found where it is documented to
+// be, or not at all.
+func ShimCandidates(e Env, explicit string) []string {
+	if explicit != "" && !e.IsDir(explicit) {
+		return []string{explicit}
+	}
+	var out []string
+	for _, m := range Majors {
+		var installed []string
+		if exe, err := e.Executable(); err == nil {
+			installed = append(installed, filepath.Join(filepath.Dir(exe), "..", "lib", ShimName(m)))
+		}
+		out = append(out, e.Candidates(ShimName(m), explicit, EnvShim, installed...)...)
+	}
+	return dedupe(out)
+}
+
+// shimABI is the C ABI version this binary calls (segtrt_trt.h).
+const shimABI = C.SEGTRT_SHIM_ABI
+
+// shimSymbols are the entry points a shim must export.
+func shimSymbols() []string {
+	out := make([]string, int(C.segtrt_shim_nsymbols()))
+	for i := range out {
+		out[i] = C.GoString(C.segtrt_shim_symbol(C.int(i)))
+	}
+	return out
+}
+
+// FoundShimMajors are the TensorRT majors whose shim file exists where
+// Load looks (by name, before anything is loaded).
+func FoundShimMajors(e Env, explicit string) []int {
+	var out []int
+	for _, p := range ShimCandidates(e, explicit) {
+		if m := shimMajorFromName(p); m != 0 && filepath.IsAbs(p) && e.IsFile(p) && !slices.Contains(out, m) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// openShim opens the shim at p and says which TensorRT headers built it.
+func openShim(p string) (headerVersion int, err error) {
+	m := newMsg(msgCap)
+	cp := C.CString(p)
+	defer C.free(unsafe.Pointer(cp))
+	var hv C.int32_t
+	if C.segtrt_shim_open(cp, &hv, m.ptr(), m.size()) != 0 {
+		return 0, errors.New(C.GoString(m.ptr()))
+	}
+	return int(hv), nil
+}
+
+// closeShim closes the open shim, forgetting its log ring.
+func closeShim() {
+	logState.Lock()
+	logState.ring = nil
+	logState.Unlock()
+	C.segtrt_shim_close()
+}
+
 func load(opts LoadOptions) (Info, error) {
 	env := OSEnv
 	if opts.Env != nil {
 		env = *opts.Env
 	}
-	info := Info{HeaderVersion: HeaderVersion(), TensorRTMajor: headerMajor()}
-	names := TensorRTSonames(headerMajor())
-	hint := fmt.Sprintf("install TensorRT %d, or set %s or LD_LIBRARY_PATH", headerMajor(), EnvTensorRTLib)
+	var info Info
+	var trtErrs []error // one per shim whose TensorRT did not load
+	var shimMajors []int
+	for _, p := range ShimCandidates(env, opts.Shim) {
+		if !env.IsFile(p) {
+			continue
+		}
+		hv, err := openShim(p)
+		if err != nil {
+			info.ShimRefused = append(info.ShimRefused, Refusal{Path: p, Why: err.Error()})
+			continue
+		}
+		major := hv / 10000
+		if n := shimMajorFromName(p); n != 0 && n != major {
+			closeShim()
+			info.ShimRefused = append(info.ShimRefused, Refusal{Path: p,
+				Why: fmt.Sprintf("%s was built with TensorRT %s headers, not %d's", p, VersionString(hv), n)})
+			continue
+		}
+		got, err := loadThrough(opts, env, hv)
+		got.ShimPath, got.ShimRefused = p, info.ShimRefused
+		if err == nil || got.NvInferPath != "" {
+			// TensorRT loaded (the CUDA runtime may not have): keep the shim.
+			return got, err
+		}
+		closeShim()
+		info.ShimRefused = append(info.ShimRefused, Refusal{Path: p, Why: err.Error()})
+		trtErrs, shimMajors = append(trtErrs, err), append(shimMajors, major)
+	}
+	switch {
+	case len(trtErrs) > 0:
+		// Shims opened, and no TensorRT of their majors loaded. When none
+		// was found at all, say so in one short line; else name each
+		// failure, newest major first.
+		var sonames, dirs, whys []string
+		allMissing := true
+		for i, e := range trtErrs {
+			whys = append(whys, e.Error())
+			allMissing = allMissing && errors.Is(e, ErrLibraryNotFound)
+			m := shimMajors[i]
+			sonames = append(sonames, TensorRTSonames(m).NvInfer)
+			for _, c := range env.Candidates(TensorRTSonames(m).NvInfer, opts.TensorRTLib, EnvTensorRTLib) {
+				dirs = append(dirs, filepath.Dir(c))
+			}
+		}
+		if allMissing {
+			return info, fmt.Errorf("TensorRT %w: no %s in %s, nor where the loader looks (install TensorRT, or set %s or LD_LIBRARY_PATH)",
+				ErrLibraryNotFound, strings.Join(dedupe(sonames), " or "), strings.Join(dedupe(dirs), ", "), EnvTensorRTLib)
+		}
+		if len(trtErrs) == 1 {
+			return info, trtErrs[0]
+		}
+		return info, fmt.Errorf("%w; %s", trtErrs[0], strings.Join(whys[1:], "; "))
+	case len(info.ShimRefused) > 0:
+		return info, fmt.Errorf("no TensorRT shim could be used: %s", refusalList(info.ShimRefused))
+	}
+	var dirs []string
+	for _, c := range ShimCandidates(env, opts.Shim) {
+		dirs = append(dirs, filepath.Dir(c))
+	}
+	return info, fmt.Errorf("TensorRT shim %w: no %s or %s in %s (make native builds them; keep them next to the binary, or give --trt-shim or set %s)",
+		ErrLibraryNotFound, ShimName(11), ShimName(10), strings.Join(dedupe(dirs), ", "), EnvShim)
+}
+
+func refusalList(rs []Refusal) string {
+	whys := make([]string, len(rs))
+	for i, r := range rs {
+		whys[i] = r.Why
+	}
+	return strings.Join(whys, "; ")
+}
+
+// shimMajorFromName is N of libsegtrt_trtN.so, or 0.
+func shimMajorFromName(p string) int {
+	var n int
+	if _, err := fmt.Sscanf(filepath.Base(p), "libsegtrt_trt%d.so", &n); err != nil {
+		return 0
+	}
+	return n
+}
+
+// loadThrough loads TensorRT of the open shim's major, then the CUDA
+// runtime.
+func loadThrough(opts LoadOptions, env Env, headerVersion int) (Info, error) {
+	major := headerVersion / 10000
+	info := Info{HeaderVersion: VersionString(headerVersion), TensorRTMajor: major}
+	names := TensorRTSonames(major)
+	hint := fmt.Sprintf("install TensorRT %d, or set %s or LD_LIBRARY_PATH", major, EnvTensorRTLib)
 	failures := map[string]string{}
 	loaded := false
 	for _, p := range env.LoadOrder(names.NvInfer, opts.TensorRTLib, EnvTensorRTLib) {
@@ -219,12 +364,8 @@ func load(opts LoadOptions) (Info, error) {
 	info.CUDARTPath, info.CUDARTRefused = path, refused
 	if path == "" {
 		if len(refused) > 0 {
-			whys := make([]string, len(refused))
-			for i, r := range refused {
-				whys[i] = r.Why
-			}
 			return info, fmt.Errorf("no CUDA runtime works with this driver: %s (update the NVIDIA driver, or point %s at an older runtime)",
-				strings.Join(whys, "; "), EnvCUDARTLib)
+				refusalList(refused), EnvCUDARTLib)
 		}
 		return info, loadFailure("CUDA runtime", dedupe(tried), "", failures, "install the CUDA runtime, or set "+EnvCUDARTLib)
 	}

@@ -1,10 +1,8 @@
-//go:build tensorrt
-
 package trt
 
 /*
 #include <stdlib.h>
-#include "../cgo/segtrt_trt.h"
+#include "shimtable.h"
 */
 import "C"
 

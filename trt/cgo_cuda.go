@@ -1,9 +1,7 @@
-//go:build tensorrt
-
 package trt
 
 /*
-#include "../cgo/segtrt_trt.h"
+#include "shimtable.h"
 */
 import "C"
 

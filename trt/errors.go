@@ -6,12 +6,6 @@ import (
 	"strings"
 )
 
-// ErrNoTensorRT is what every entry point returns in a binary built without
-// the tensorrt tag.
-var ErrNoTensorRT = errors.New("this segtrt was built without TensorRT support: build it with " +
-	"`make trt TENSORRT_INCLUDE=/path/to/TensorRT/include CUDA_INCLUDE=/usr/include` " +
-	"(go build -tags tensorrt with those folders in CGO_CPPFLAGS), then run it on a machine with an NVIDIA GPU and TensorRT")
-
 // ErrLibraryNotFound: no loadable TensorRT or CUDA runtime library.
 var ErrLibraryNotFound = errors.New("library not found")
 

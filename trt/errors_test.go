@@ -62,11 +62,3 @@ func TestParseErrors(t *testing.T) {
 		t.Fatal("non-parse errors gave parse errors")
 	}
 }
-
-func TestErrNoTensorRTSaysHow(t *testing.T) {
-	for _, want := range []string{"built without TensorRT", "make trt TENSORRT_INCLUDE=", "CUDA_INCLUDE=", "-tags tensorrt"} {
-		if !strings.Contains(ErrNoTensorRT.Error(), want) {
-			t.Errorf("ErrNoTensorRT lacks %q", want)
-		}
-	}
-}

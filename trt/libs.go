@@ -16,10 +16,22 @@ const (
 	EnvCUDARTLib   = "SEGTRT_CUDART_LIB"
 	// EnvPluginLib lists segtrt plugin libraries, separated by ':'.
 	EnvPluginLib = "SEGTRT_PLUGIN_LIB"
+	// EnvShim names the TensorRT shim (a file, or a folder holding
+	// libsegtrt_trtN.so).
+	EnvShim = "SEGTRT_TRT_SHIM"
 )
 
-// PluginLibName is the file plugins/plugins.mk builds.
-const PluginLibName = "libsegtrt_plugins.so"
+// Majors are the TensorRT major versions segtrt has shims for, newest
+// first: make native builds one shim and one plugin library per major.
+var Majors = []int{11, 10}
+
+// ShimName is the file of the shim for TensorRT major (cgo/, built by make
+// native against that major's headers).
+func ShimName(major int) string { return fmt.Sprintf("libsegtrt_trt%d.so", major) }
+
+// PluginLibName is the file of segtrt's plugin library for TensorRT major
+// (plugins/plugins.mk; IPluginV3's vtables differ between majors).
+func PluginLibName(major int) string { return fmt.Sprintf("libsegtrt_plugins_trt%d.so", major) }
 
 // TensorRTNames are the sonames of TensorRT's libraries for a major version.
 type TensorRTNames struct{ NvInfer, Parser, Plugin string }
@@ -52,11 +64,24 @@ type Found struct {
 }
 
 // PluginLibs returns the plugin libraries to load: the explicit ones if
-// any, else those named by SEGTRT_PLUGIN_LIB, else libsegtrt_plugins.so
-// next to the binary if it exists. Explicit and environment paths must
-// exist.
-func PluginLibs(e Env, explicit []string) ([]string, error) {
-	libs, from, missing := e.List(explicit, EnvPluginLib, PluginLibName)
+// any, else those named by SEGTRT_PLUGIN_LIB, else the plugin library of
+// TensorRT major next to the binary if it exists (major 0: of any major,
+// newest first, for checks made before TensorRT is loaded). Explicit and
+// environment paths must exist.
+func PluginLibs(e Env, explicit []string, major int) ([]string, error) {
+	majors := Majors
+	if major != 0 {
+		majors = []int{major}
+	}
+	var libs []string
+	var from, missing string
+	for _, m := range majors {
+		// from is "" only when nothing was asked for and none lies next to
+		// the binary: then try the next major.
+		if libs, from, missing = e.List(explicit, EnvPluginLib, PluginLibName(m)); from != "" {
+			break
+		}
+	}
 	switch {
 	case missing != "" && from == "flag":
 		return nil, opterr.Hintf("{PluginLibs} %s: no such file", missing)

@@ -11,17 +11,30 @@ import (
 
 func TestPluginLibs(t *testing.T) {
 	dir := t.TempDir()
-	lib := filepath.Join(dir, PluginLibName)
+	lib := filepath.Join(dir, PluginLibName(10))
 	os.WriteFile(lib, []byte("elf"), 0o644)
 	exe := filepath.Join(dir, "segtrt")
 	env := Env{Getenv: func(string) string { return "" }, Executable: func() (string, error) { return exe, nil }, Stat: os.Stat}
 
-	got, err := PluginLibs(env, nil)
+	got, err := PluginLibs(env, nil, 10)
 	if err != nil || !reflect.DeepEqual(got, []string{lib}) {
 		t.Fatalf("next to binary: %q %v", got, err)
 	}
+	// Before TensorRT is loaded (major 0) any major's will do, newest first;
+	// after, only the loaded major's.
+	if got, err := PluginLibs(env, nil, 0); err != nil || !reflect.DeepEqual(got, []string{lib}) {
+		t.Fatalf("any major: %q %v", got, err)
+	}
+	lib11 := filepath.Join(dir, PluginLibName(11))
+	os.WriteFile(lib11, []byte("elf"), 0o644)
+	if got, _ := PluginLibs(env, nil, 0); !reflect.DeepEqual(got, []string{lib11}) {
+		t.Fatalf("newest first: %q", got)
+	}
+	if got, _ := PluginLibs(env, nil, 10); !reflect.DeepEqual(got, []string{lib}) {
+		t.Fatalf("TensorRT 10's: %q", got)
+	}
 	env.Executable = func() (string, error) { return "/elsewhere/segtrt", nil }
-	if got, err := PluginLibs(env, nil); err != nil || got != nil {
+	if got, err := PluginLibs(env, nil, 10); err != nil || got != nil {
 		t.Fatalf("none: %q %v", got, err)
 	}
 	env.Getenv = func(k string) string {
@@ -30,14 +43,14 @@ func TestPluginLibs(t *testing.T) {
 		}
 		return ""
 	}
-	if _, err := PluginLibs(env, nil); err == nil || !strings.Contains(err.Error(), "$SEGTRT_PLUGIN_LIB") || !strings.Contains(err.Error(), "missing.so: no such file") {
+	if _, err := PluginLibs(env, nil, 10); err == nil || !strings.Contains(err.Error(), "$SEGTRT_PLUGIN_LIB") || !strings.Contains(err.Error(), "missing.so: no such file") {
 		t.Fatalf("env with a missing file: %v", err)
 	}
 	// Explicit wins over the environment.
-	if got, err := PluginLibs(env, []string{lib}); err != nil || !reflect.DeepEqual(got, []string{lib}) {
+	if got, err := PluginLibs(env, []string{lib}, 10); err != nil || !reflect.DeepEqual(got, []string{lib}) {
 		t.Fatalf("explicit: %q %v", got, err)
 	}
-	if _, err := PluginLibs(env, []string{"rel/none.so"}); err == nil || !strings.Contains(err.Error(), "PluginLibs rel/none.so") {
+	if _, err := PluginLibs(env, []string{"rel/none.so"}, 10); err == nil || !strings.Contains(err.Error(), "PluginLibs rel/none.so") {
 		t.Fatalf("explicit missing: %v", err)
 	}
 }

@@ -24,7 +24,7 @@ type pluginRegistry interface {
 	loadLibrary(path string) error
 }
 
-// segtrtCreator is one creator libsegtrt_plugins.so registers: if it is
+// segtrtCreator is one creator segtrt's plugin library registers: if it is
 // registered, segtrt's plugins are there.
 var segtrtCreator = [3]string{"SPGExcite", "1", "segtrt"}
 

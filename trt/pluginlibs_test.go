@@ -23,7 +23,7 @@ func (f *fakeRegistry) hasCreator(name, version, ns string) (bool, error) {
 
 func (f *fakeRegistry) loadLibrary(path string) error {
 	f.loads = append(f.loads, path)
-	if filepath.Base(path) != PluginLibName {
+	if filepath.Base(path) != PluginLibName(10) {
 		return nil
 	}
 	if f.registered {
@@ -48,7 +48,7 @@ func resetPluginLibs(t *testing.T) {
 func TestBuildReadBackAndTwoRunnersLoadThePluginsOnce(t *testing.T) {
 	resetPluginLibs(t)
 	dir := t.TempDir()
-	lib := filepath.Join(dir, PluginLibName)
+	lib := filepath.Join(dir, PluginLibName(10))
 	os.WriteFile(lib, []byte("a plugin library"), 0o644)
 	link := filepath.Join(dir, "link.so")
 	if err := os.Symlink(lib, link); err != nil {
@@ -71,7 +71,7 @@ func TestBuildReadBackAndTwoRunnersLoadThePluginsOnce(t *testing.T) {
 func TestAnotherLibraryStillLoads(t *testing.T) {
 	resetPluginLibs(t)
 	dir := t.TempDir()
-	ours, theirs := filepath.Join(dir, PluginLibName), filepath.Join(dir, "libtheirs.so")
+	ours, theirs := filepath.Join(dir, PluginLibName(10)), filepath.Join(dir, "libtheirs.so")
 	os.WriteFile(ours, []byte("x"), 0o644)
 	os.WriteFile(theirs, []byte("y"), 0o644)
 	reg := &fakeRegistry{}
@@ -107,7 +107,7 @@ func TestSecondCopyOfSegtrtPluginsIsNotLoaded(t *testing.T) {
 	dir := t.TempDir()
 	src := filepath.Join(dir, "marker.c")
 	os.WriteFile(src, []byte("const char* "+segtrtMarker+"(void) { return \"test\"; }\n"), 0o644)
-	first, second := filepath.Join(dir, "a", PluginLibName), filepath.Join(dir, "b", PluginLibName)
+	first, second := filepath.Join(dir, "a", PluginLibName(10)), filepath.Join(dir, "b", PluginLibName(10))
 	for _, out := range []string{first, second} {
 		os.MkdirAll(filepath.Dir(out), 0o755)
 		if b, err := exec.Command(cc, "-shared", "-fPIC", "-o", out, src).CombinedOutput(); err != nil {

@@ -17,7 +17,7 @@ import (
 type RunnerOptions struct {
 	// PluginLibs to load; empty: the ones E.engine.json names if they
 	// still exist with the same SHA-256, else $SEGTRT_PLUGIN_LIB or
-	// libsegtrt_plugins.so next to the binary.
+	// libsegtrt_plugins_trtN.so of the loaded TensorRT next to the binary.
 	PluginLibs []string
 	// CUDAGraph captures the enqueue once into a CUDA graph and replays it.
 	CUDAGraph bool
@@ -85,7 +85,7 @@ func OpenEngineRunner(path string, opts RunnerOptions) (r *EngineRunner, inputSh
 			r = nil
 		}
 	}()
-	plugins, err := runnerPlugins(opts.PluginLibs, meta, OSEnv)
+	plugins, err := runnerPlugins(opts.PluginLibs, meta, OSEnv, info.TensorRTMajor)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -208,9 +208,9 @@ func CheckEngineFile(path string, machine enginemeta.Machine) (*enginemeta.Metad
 
 // runnerPlugins picks the plugin libraries for an engine: explicit ones,
 // else the build's own if they are unchanged, else the usual search.
-func runnerPlugins(explicit []string, meta *enginemeta.Metadata, env Env) ([]string, error) {
+func runnerPlugins(explicit []string, meta *enginemeta.Metadata, env Env, major int) ([]string, error) {
 	if len(explicit) > 0 {
-		return PluginLibs(env, explicit)
+		return PluginLibs(env, explicit, major)
 	}
 	if len(meta.PluginLibs) > 0 {
 		var out []string
@@ -226,7 +226,7 @@ func runnerPlugins(explicit []string, meta *enginemeta.Metadata, env Env) ([]str
 			return out, nil
 		}
 	}
-	libs, err := PluginLibs(env, nil)
+	libs, err := PluginLibs(env, nil, major)
 	if err != nil {
 		return nil, err
 	}

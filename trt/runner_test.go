@@ -104,25 +104,25 @@ func TestSplitIO(t *testing.T) {
 
 func TestRunnerPlugins(t *testing.T) {
 	dir := t.TempDir()
-	lib := filepath.Join(dir, PluginLibName)
+	lib := filepath.Join(dir, PluginLibName(10))
 	os.WriteFile(lib, []byte("plugin v1"), 0o644)
 	f, _ := enginemeta.HashFile(lib)
 	meta := &enginemeta.Metadata{PluginLibs: []enginemeta.File{f}}
 	env := Env{Getenv: func(string) string { return "" }, Executable: func() (string, error) { return "/none/segtrt", nil }, Stat: os.Stat}
-	if got, err := runnerPlugins(nil, meta, env); err != nil || !reflect.DeepEqual(got, []string{lib}) {
+	if got, err := runnerPlugins(nil, meta, env, 10); err != nil || !reflect.DeepEqual(got, []string{lib}) {
 		t.Fatalf("recorded: %q %v", got, err)
 	}
 	// Changed since the build, and nothing else found: a clear error.
 	os.WriteFile(lib, []byte("plugin v2"), 0o644)
-	if _, err := runnerPlugins(nil, meta, env); err == nil || !strings.Contains(err.Error(), "gone or changed") {
+	if _, err := runnerPlugins(nil, meta, env, 10); err == nil || !strings.Contains(err.Error(), "gone or changed") {
 		t.Fatalf("changed: %v", err)
 	}
 	// Explicit always wins.
-	if got, err := runnerPlugins([]string{lib}, meta, env); err != nil || len(got) != 1 {
+	if got, err := runnerPlugins([]string{lib}, meta, env, 10); err != nil || len(got) != 1 {
 		t.Fatalf("explicit: %q %v", got, err)
 	}
 	// An engine without plugins needs none.
-	if got, err := runnerPlugins(nil, &enginemeta.Metadata{}, env); err != nil || got != nil {
+	if got, err := runnerPlugins(nil, &enginemeta.Metadata{}, env, 10); err != nil || got != nil {
 		t.Fatalf("none: %q %v", got, err)
 	}
 }

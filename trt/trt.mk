@@ -1,18 +1,15 @@
 # segtrt's TensorRT backend: make targets, for `include trt/trt.mk` from the
-# top-level Makefile (after its variables: GO, LDFLAGS, BIN) or for
-# `make -f trt/trt.mk TARGET` from the repository root.
+# top-level Makefile (after plugins/plugins.mk) or `make -f trt/trt.mk TARGET`
+# from the repository root.
 #
-#   trt           builds the tensorrt-tagged binary $(TRT_BIN) against the TensorRT headers in
-#                 TENSORRT_INCLUDE and the CUDA runtime headers in CUDA_INCLUDE. Nothing is linked
-#                 against TensorRT or CUDA: the binary dlopens them at run time and starts anywhere.
-#   trt-check-go  compile check of the whole module with -tags tensorrt (go build + go vet) plus the
-#                 tagged unit tests (no TensorRT library or GPU needed), against TENSORRT_INCLUDE.
-#   trt-check-go-all  trt-check-go against every header set in TENSORRT_HEADERS (one folder per
-#                 version, each holding NvInfer.h: TENSORRT_HEADERS/10.16, TENSORRT_HEADERS/11.1).
-#   gpu-smoke     the one command for a GPU machine with TensorRT: FP16 and INT8 engines of the
-#                 fixtures, validated with --backend trt against FP32, reports printed. It cannot
-#                 run on a machine without an NVIDIA GPU and TensorRT (see trt/README.md).
-#   trt-clean     removes what the targets above built.
+#   native        for each TensorRT header set found (TENSORRT_INCLUDE, one version's include
+#                 folder; else every TENSORRT_HEADERS/<version>/ holding NvInfer.h), builds the shim
+#                 bin/libsegtrt_trtN.so (cgo/, C ABI over TensorRT's C++ API; links nothing of
+#                 NVIDIA's) and the plugin library bin/libsegtrt_plugins_trtN.so (needs nvcc: make
+#                 cuda-toolkit). bin/segtrt loads them at run time. Without headers it says so and
+#                 does nothing.
+#   shim          one shim, for TENSORRT_INCLUDE (TRT_MAJOR read from its NvInferVersion.h).
+#   trt-clean     removes what native built.
 
 TRT_MK := $(lastword $(MAKEFILE_LIST))
 TRT_DIR := $(patsubst %/,%,$(dir $(TRT_MK)))
@@ -28,25 +25,14 @@ TENSORRT_INCLUDE ?=
 TENSORRT_HEADERS ?= $(firstword $(wildcard $(TRT_ROOT)/third_party/tensorrt-headers $(abspath $(TRT_ROOT)/../shared/third_party/tensorrt-headers)))
 # Folder holding cuda_runtime_api.h; Debian's nvidia-cuda-dev puts it in /usr/include.
 CUDA_INCLUDE ?= /usr/include
-TRT_BIN ?= bin/segtrt
-TRT_VERSION ?= $(shell git -C $(TRT_ROOT) describe --always --dirty 2>/dev/null || echo dev)
-TRT_LDFLAGS ?= -X main.version=$(TRT_VERSION)
+NVCC ?= nvcc
+CUDA_HOSTCXX ?= g++-11
 # -isystem keeps TensorRT's deprecation warnings quiet. Never -isystem
 # /usr/include: it breaks libstdc++'s #include_next.
 TRT_CUDA_INC = $(if $(filter /usr/include /usr/include/,$(CUDA_INCLUDE)),,-isystem $(abspath $(CUDA_INCLUDE)))
 TRT_CGO_CPPFLAGS = -isystem $(abspath $(TENSORRT_INCLUDE)) $(TRT_CUDA_INC)
 
-# gpu-smoke inputs.
-SMOKE_DIR ?= $(TRT_ROOT)/bin/gpu-smoke
-SMOKE_MODELS ?= sgcpnet-256x512 spgnet-micro-256x512
-SMOKE_FIXTURES ?= $(TRT_ROOT)/testdata/models
-SMOKE_DATA ?= $(SMOKE_DIR)/data
-SMOKE_TRAIN ?= 64
-SMOKE_VAL ?= 32
-SMOKE_TARGETS ?= $(TRT_DIR)/gpu-smoke-targets.yaml
-SMOKE_PLUGIN_LIB ?= $(TRT_ROOT)/bin/libsegtrt_plugins.so
-
-.PHONY: trt trt-need-headers trt-check-go trt-check-go-all gpu-smoke trt-clean
+.PHONY: native shim trt-need-headers trt-clean
 
 trt-need-headers:
 	@if [ -z "$(TENSORRT_INCLUDE)" ]; then \
@@ -64,66 +50,60 @@ trt-need-headers:
 			/^#define NV_TENSORRT_(MAJOR|MINOR|PATCH) [0-9]/ {w = w (w == "" ? "" : ".") $$3} \
 			END {print (v != "" ? v : w)}' "$(TENSORRT_INCLUDE)/NvInferVersion.h")" "$(CUDA_INCLUDE)"
 
-trt: trt-need-headers
-	cd $(TRT_ROOT) && CGO_CPPFLAGS="$(TRT_CGO_CPPFLAGS)" $(GO) build -tags tensorrt -ldflags "$(TRT_LDFLAGS)" -o $(TRT_BIN) ./cmd/segtrt
-	@echo "trt: built $(TRT_BIN) with TensorRT support (TensorRT and CUDA are loaded at run time; see segtrt doctor)"
+# The major version of a header set: NV_TENSORRT_MAJOR, or the number it
+# is defined from (TRT_MAJOR_ENTERPRISE in 10.x and 11.x).
+trt_major = $(shell awk '/^\#define (TRT_MAJOR_ENTERPRISE|NV_TENSORRT_MAJOR) [0-9]/ {print $$3; exit}' $(1)/NvInferVersion.h 2>/dev/null)
 
-trt-check-go: trt-need-headers
-	cd $(TRT_ROOT) && CGO_CPPFLAGS="$(TRT_CGO_CPPFLAGS)" $(GO) build -tags tensorrt ./...
-	cd $(TRT_ROOT) && CGO_CPPFLAGS="$(TRT_CGO_CPPFLAGS)" $(GO) vet -tags tensorrt ./trt/... ./doctor/... ./cmd/segtrt/
-	cd $(TRT_ROOT) && CGO_CPPFLAGS="$(TRT_CGO_CPPFLAGS)" $(GO) test -tags tensorrt ./trt/... ./doctor/... ./cmd/segtrt/
-	@echo "trt-check-go: the module builds, vets and passes its tagged tests against $(TENSORRT_INCLUDE)"
+TRT_MAJOR ?= $(call trt_major,$(TENSORRT_INCLUDE))
+SHIM_BUILD := $(TRT_ROOT)/bin/shim
+SHIM_LIB = $(TRT_ROOT)/bin/libsegtrt_trt$(TRT_MAJOR).so
+SHIM_STAMP = $(SHIM_BUILD)/trt$(TRT_MAJOR).headers
+SHIM_SRCS := $(addprefix $(TRT_ROOT)/cgo/,loader.cpp builder.cpp runtime.cpp cuda.cpp)
+SHIM_DEPS := $(SHIM_SRCS) $(wildcard $(TRT_ROOT)/cgo/*.h) $(TRT_ROOT)/cgo/logring.c
+SHIM_CXX ?= $(CXX)
+SHIM_CXXFLAGS ?= -std=c++17 -O2 -Wall -Wextra -Wno-deprecated-declarations -fPIC
 
-trt-check-go-all:
-	@set -e; found=0; for d in $(TENSORRT_HEADERS)/*/; do \
-		d=$${d%/}; [ -f "$$d/NvInfer.h" ] || continue; found=1; \
-		$(MAKE) --no-print-directory -f $(TRT_MK) trt-check-go TENSORRT_INCLUDE=$$d CUDA_INCLUDE=$(CUDA_INCLUDE); \
-	done; [ $$found = 1 ] || { echo "trt-check-go-all: no folder with NvInfer.h under TENSORRT_HEADERS=$(TENSORRT_HEADERS) (see trt/README.md)" >&2; exit 1; }
+.PHONY: shim-force
+$(SHIM_STAMP): shim-force
+	@mkdir -p $(dir $@)
+	@echo '$(abspath $(TENSORRT_INCLUDE)) $(CUDA_INCLUDE)' | cmp -s - $@ 2>/dev/null || echo '$(abspath $(TENSORRT_INCLUDE)) $(CUDA_INCLUDE)' >$@
 
-# One model's smoke: prepare, FP16 and INT8 engines, validation against
-# FP32 (every report printed; exit 3 if any target is missed).
-define smoke_rule
-.PHONY: gpu-smoke-$(1)
-gpu-smoke-$(1): gpu-smoke-prep
-	@echo "== gpu-smoke: $(1)"
-	$$(TRT_BIN) export --model $$(SMOKE_FIXTURES)/$(1).onnx --out $$(SMOKE_DIR)/$(1).trt.onnx --plugins spg,avgpool
-	$$(TRT_BIN) export --model $$(SMOKE_DIR)/$(1).trt.onnx --out $$(SMOKE_DIR)/$(1).fp16.onnx --fp16
-	$$(TRT_BIN) build --model $$(SMOKE_DIR)/$(1).fp16.onnx --out $$(SMOKE_DIR)/$(1).fp16.engine --precision fp16 \
-		--plugin-lib $$(SMOKE_PLUGIN_LIB) --timing-cache $$(SMOKE_DIR)/timing.cache --force
-	$$(TRT_BIN) calibrate --model $$(SMOKE_DIR)/$(1).trt.onnx --data $$(SMOKE_DATA) --split train --images $$(SMOKE_TRAIN) \
-		--out $$(SMOKE_DIR)/$(1).int8.onnx --cache $$(SMOKE_DIR)/$(1).calib --report $$(SMOKE_DIR)/$(1).calib.json
-	$$(TRT_BIN) build --model $$(SMOKE_DIR)/$(1).int8.onnx --out $$(SMOKE_DIR)/$(1).int8.engine --precision int8 \
-		--plugin-lib $$(SMOKE_PLUGIN_LIB) --timing-cache $$(SMOKE_DIR)/timing.cache --force
-	@failed=0; for p in fp16 int8; do \
-		status=0; \
-		$$(TRT_BIN) validate --model $$(SMOKE_DIR)/$(1).$$$$p.engine --backend trt --reference $$(SMOKE_FIXTURES)/$(1).onnx \
-			--data $$(SMOKE_DATA) --split val --targets $$(SMOKE_TARGETS) --report $$(SMOKE_DIR)/report-$(1)-$$$$p || status=$$$$?; \
-		echo "-- $(1) $$$$p: validate exit $$$$status"; \
-		cat $$(SMOKE_DIR)/report-$(1)-$$$$p/report.md 2>/dev/null || true; \
-		[ $$$$status = 0 ] || failed=$$$$status; \
-	done; exit $$$$failed
-endef
-$(foreach m,$(SMOKE_MODELS),$(eval $(call smoke_rule,$(m))))
+# --no-undefined: everything of TensorRT and CUDA is reached through dlsym
+# or virtual calls, so the shim links against nothing of NVIDIA's.
+$(SHIM_LIB): $(SHIM_DEPS) $(SHIM_STAMP)
+	@mkdir -p $(dir $@)
+	$(SHIM_CXX) $(SHIM_CXXFLAGS) $(TRT_CGO_CPPFLAGS) -shared -Wl,--no-undefined,-soname,$(notdir $@) \
+		-o $@.tmp $(SHIM_SRCS) -x c++ $(TRT_ROOT)/cgo/logring.c -ldl -lpthread
+	@mv $@.tmp $@
 
-.PHONY: gpu-smoke-prep
-gpu-smoke-prep: trt
-	@[ -f $(SMOKE_PLUGIN_LIB) ] || { echo "gpu-smoke: $(SMOKE_PLUGIN_LIB) is missing: make plugins TENSORRT_INCLUDE=$(TENSORRT_INCLUDE)" >&2; exit 1; }
-	@for m in $(SMOKE_MODELS); do [ -f $(SMOKE_FIXTURES)/$$m.onnx ] || { echo "gpu-smoke: fixture $(SMOKE_FIXTURES)/$$m.onnx is missing" >&2; exit 1; }; done
-	$(TRT_BIN) doctor --plugin-lib $(SMOKE_PLUGIN_LIB)
-	@mkdir -p $(SMOKE_DIR)
-	rm -rf $(SMOKE_DATA)
-	$(TRT_BIN) dataset synth --out $(SMOKE_DATA) --train $(SMOKE_TRAIN) --val $(SMOKE_VAL) --height 256 --width 512 --seed 0
+shim: trt-need-headers $(SHIM_LIB)
+	@echo "shim: built $(SHIM_LIB) against TensorRT $(TRT_MAJOR) headers"
 
-# Models one after another: they share the GPU and the timing cache.
-gpu-smoke: gpu-smoke-prep
-	@for m in $(SMOKE_MODELS); do $(MAKE) --no-print-directory -f $(TRT_MK) gpu-smoke-$$m TENSORRT_INCLUDE=$(TENSORRT_INCLUDE) CUDA_INCLUDE=$(CUDA_INCLUDE) TRT_BIN=$(TRT_BIN) || exit $$?; done
-	@echo "gpu-smoke: every engine met $(SMOKE_TARGETS); reports in $(SMOKE_DIR)"
+# Header sets: TENSORRT_INCLUDE, else TENSORRT_HEADERS/*/ holding NvInfer.h.
+native_sets = $(if $(TENSORRT_INCLUDE),$(TENSORRT_INCLUDE),$(patsubst %/,%,$(dir $(wildcard $(TENSORRT_HEADERS)/*/NvInfer.h))))
+
+native:
+	@set -e; sets="$(native_sets)"; \
+	if [ -z "$$sets" ]; then \
+		echo "native: SKIPPED: no TensorRT headers (set TENSORRT_INCLUDE to one version's include folder, or"; \
+		echo "  TENSORRT_HEADERS to a folder of them, e.g. TENSORRT_HEADERS/10.16/NvInfer.h)"; exit 0; fi; \
+	havenvcc=1; command -v $(NVCC) >/dev/null 2>&1 && command -v $(CUDA_HOSTCXX) >/dev/null 2>&1 || havenvcc=0; \
+	for d in $$sets; do \
+		major=$$(awk '/^#define (TRT_MAJOR_ENTERPRISE|NV_TENSORRT_MAJOR) [0-9]/ {print $$3; exit}' $$d/NvInferVersion.h); \
+		$(MAKE) --no-print-directory -f $(TRT_MK) shim TENSORRT_INCLUDE=$$d TRT_MAJOR=$$major CUDA_INCLUDE=$(CUDA_INCLUDE); \
+		if [ $$havenvcc = 1 ]; then \
+			$(MAKE) --no-print-directory -f $(TRT_ROOT)/plugins/plugins.mk plugins TENSORRT_INCLUDE=$$d CUDA_INCLUDE=$(CUDA_INCLUDE) \
+				PLUGINS_BUILD=$(TRT_ROOT)/bin/plugins/trt$$major PLUGINS_LIB=$(TRT_ROOT)/bin/libsegtrt_plugins_trt$$major.so; \
+		else \
+			echo "native: plugins SKIPPED for TensorRT $$major: no $(NVCC) or $(CUDA_HOSTCXX) (make cuda-toolkit)"; \
+		fi; \
+	done
 
 trt-clean:
-	rm -rf $(SMOKE_DIR)
+	rm -rf $(SHIM_BUILD) $(TRT_ROOT)/bin/libsegtrt_trt*.so $(TRT_ROOT)/bin/plugins $(TRT_ROOT)/bin/libsegtrt_plugins_trt*.so
 
 ifeq ($(firstword $(MAKEFILE_LIST)),$(TRT_MK))
-.DEFAULT_GOAL := trt
+.DEFAULT_GOAL := native
 else
 .DEFAULT_GOAL := $(trt_saved_goal)
 endif

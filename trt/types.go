@@ -184,13 +184,18 @@ type LogMessage struct {
 
 // Info says which TensorRT and CUDA this process loaded.
 type Info struct {
-	// HeaderVersion is the TensorRT the binary was compiled against.
+	// ShimPath is the shim loaded (libsegtrt_trtN.so); HeaderVersion the
+	// TensorRT whose headers built it.
+	ShimPath      string `json:"shim"`
 	HeaderVersion string `json:"header_version"`
-	TensorRT      string `json:"tensorrt"`
-	TensorRTMajor int    `json:"-"`
-	Parser        string `json:"onnx_parser"`
-	NvInferPath   string `json:"nvinfer"`
-	ParserPath    string `json:"nvonnxparser"`
+	// ShimRefused lists shims found but not used, and why (another ABI, no
+	// TensorRT of their major on this machine).
+	ShimRefused   []Refusal `json:"shim_refused,omitempty"`
+	TensorRT      string    `json:"tensorrt"`
+	TensorRTMajor int       `json:"-"`
+	Parser        string    `json:"onnx_parser"`
+	NvInferPath   string    `json:"nvinfer"`
+	ParserPath    string    `json:"nvonnxparser"`
 	// PluginPath is libnvinfer_plugin (TensorRT's own plugins), optional.
 	PluginPath  string `json:"nvinfer_plugin,omitempty"`
 	CUDARuntime string `json:"cuda_runtime"`

@@ -215,7 +215,7 @@ func TestBadInputLeavesNoReport(t *testing.T) {
 		{"input shape mismatch", func(o *Options) { o.InputShapes = map[string][]int64{"input": {1, 3, 32, 32}} }, "1x3x32x32", false},
 		{"missing model", func(o *Options) { o.Model = filepath.Join(dir, "gone.onnx") }, "gone.onnx", false},
 		{"shard past the split", func(o *Options) { o.Shard = &Shard{Index: 2, Count: 2} }, "bad shard 2/2", false},
-		{"trt backend", func(o *Options) { o.Backend = "trt" }, "-tags tensorrt", false},
+		{"trt backend", func(o *Options) { o.Backend = "trt" }, "library not found", false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -127,8 +127,8 @@ func openModel(path, backend, ortLib string, inputShapes map[string][]int64) (*l
 	return lm, nil
 }
 
-// openEngine opens a TensorRT engine (a binary built with -tags tensorrt
-// on a GPU machine; elsewhere trt says how to get one).
+// openEngine opens a TensorRT engine through segtrt's shim (on a GPU
+// machine with TensorRT; elsewhere trt says what is missing).
 func openEngine(path string, inputShapes map[string][]int64) (*loadedModel, error) {
 	var opts trt.RunnerOptions
 	for _, s := range inputShapes {

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/segtrt/segtrt/internal/testmodels"
-	"github.com/segtrt/segtrt/trt"
 )
 
 func TestBuildCommand(t *testing.T) {
@@ -38,12 +37,11 @@ func TestBuildCommand(t *testing.T) {
 	// Valid options on a machine without TensorRT: exit 1, the reason on
 	// one line, nothing written.
 	code, _, stderr := runCLI("build", "--model", plain, "--out", out, "--precision", "fp32", "--workspace", "1GiB")
-	if trt.Compiled {
-		if code != 1 || !strings.Contains(stderr, "TensorRT library not found: tried ") {
-			t.Errorf("tagged build: exit %d %q", code, stderr)
-		}
-	} else if code != 1 || !strings.Contains(stderr, "built without TensorRT support") || !strings.Contains(stderr, "make trt TENSORRT_INCLUDE=") {
-		t.Errorf("default build: exit %d %q", code, stderr)
+	// Without a shim next to the test binary the shim is what is missing;
+	// with one (make native, copied) TensorRT's libnvinfer is named.
+	if code != 1 || !strings.Contains(stderr, "library not found") ||
+		!strings.Contains(stderr, "libsegtrt_trt11.so") && !strings.Contains(stderr, "libnvinfer.so.") {
+		t.Errorf("exit %d %q", code, stderr)
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("wrote %v", entries)
@@ -63,13 +61,13 @@ func TestDoctorCommand(t *testing.T) {
 	}
 	code, out, _ = runCLI("doctor", "--json")
 	var r struct {
-		Build   struct{ Tags []string } `json:"build"`
+		Shims   []struct{ Name string } `json:"shims"`
 		Missing []string                `json:"missing"`
 	}
 	if code != 0 || json.Unmarshal([]byte(out), &r) != nil {
 		t.Fatalf("--json: exit %d %s", code, out)
 	}
-	if !trt.Compiled && len(r.Missing) == 0 {
-		t.Error("nothing missing in a build without TensorRT")
+	if len(r.Missing) == 0 {
+		t.Error("nothing missing on a machine without TensorRT")
 	}
 }

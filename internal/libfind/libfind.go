@@ -52,6 +52,9 @@ func (e Env) IsFile(p string) bool {
 	return err == nil && !st.IsDir()
 }
 
+// IsDir says whether p is a folder.
+func (e Env) IsDir(p string) bool { return e.isDir(p) }
+
 func (e Env) isDir(p string) bool {
 	st, err := e.Stat(p)
 	return err == nil && st.IsDir()

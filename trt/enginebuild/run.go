@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -57,15 +56,17 @@ type Backend interface {
 // TensorRT is the real Backend.
 type TensorRT struct{ Load_ trt.LoadOptions }
 
-// Majors is the headers' major version in the tagged build; the default
-// build (which loads nothing) checks options against 10 and 11.
-func (TensorRT) Majors() []int {
-	if v := trt.HeaderVersion(); v != "" {
-		if m, err := strconv.Atoi(strings.Split(v, ".")[0]); err == nil {
-			return []int{m}
-		}
+// Majors are those of the shims found; with none, options are checked
+// against every major segtrt knows (and Load then says what is missing).
+func (b TensorRT) Majors() []int {
+	env := trt.OSEnv
+	if b.Load_.Env != nil {
+		env = *b.Load_.Env
 	}
-	return []int{10, 11}
+	if m := trt.FoundShimMajors(env, b.Load_.Shim); len(m) > 0 {
+		return m
+	}
+	return trt.Majors
 }
 
 // Load opens TensorRT and the CUDA runtime.
@@ -141,16 +142,12 @@ func Check(opts Options) (*plan, error) {
 			return nil, err
 		}
 	}
-	env := trt.OSEnv
-	if opts.Env != nil {
-		env = *opts.Env
-	}
-	if p.plugins, err = trt.PluginLibs(env, opts.PluginLibs); err != nil {
+	if p.plugins, err = trt.PluginLibs(env(opts), opts.PluginLibs, 0); err != nil {
 		return nil, err
 	}
 	if len(p.model.Plugins) > 0 && len(p.plugins) == 0 {
 		return nil, opterr.Hintf("%s uses segtrt plugins (%s): give {PluginLibs} bin/%s (make plugins), or set %s",
-			opts.Model, strings.Join(p.model.Plugins, ", "), trt.PluginLibName, trt.EnvPluginLib)
+			opts.Model, strings.Join(p.model.Plugins, ", "), trt.PluginLibName(trt.Majors[0]), trt.EnvPluginLib)
 	}
 	if opts.CalibCache != "" {
 		if p.calib, err = os.ReadFile(opts.CalibCache); err != nil {
@@ -178,6 +175,14 @@ func Check(opts Options) (*plan, error) {
 		}
 	}
 	return p, nil
+}
+
+// env is where plugin libraries are looked for.
+func env(opts Options) trt.Env {
+	if opts.Env != nil {
+		return *opts.Env
+	}
+	return trt.OSEnv
 }
 
 // precisionPossible refuses, before TensorRT is loaded, a precision that
@@ -223,6 +228,16 @@ func Run(ctx context.Context, opts Options) error {
 	info, err := backend.Load()
 	if err != nil {
 		return err
+	}
+	if len(opts.PluginLibs) == 0 && len(p.plugins) > 0 {
+		// The default plugin library is the loaded TensorRT's major's.
+		if p.plugins, err = trt.PluginLibs(env(opts), nil, info.TensorRTMajor); err != nil {
+			return err
+		}
+		if len(p.plugins) == 0 {
+			return fmt.Errorf("%s uses segtrt plugins, and no %s lies next to the binary for the TensorRT %d it loaded",
+				opts.Model, trt.PluginLibName(info.TensorRTMajor), info.TensorRTMajor)
+		}
 	}
 	pp, err := PlanPrecision(p.precision, info.TensorRTMajor, p.model, p.calib != nil)
 	if err != nil {

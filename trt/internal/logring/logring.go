@@ -6,7 +6,7 @@
 // call's message buffer), so that Take gives each of several concurrent
 // calls its own messages.
 //
-// It is built without the tensorrt tag, so the ring is tested by a plain
+// It is built into segtrt itself (the shim has its own copy), so the ring is tested by a plain
 // go test.
 package logring
 
