@@ -21,9 +21,6 @@ import (
 	"github.com/segtrt/segtrt/trt/internal/logring"
 )
 
-// Compiled reports whether this binary was built with TensorRT support.
-const Compiled = true
-
 // msgCap is the message buffer of an ordinary call; parsing gets more,
 // one line per parser error.
 const (
@@ -43,7 +40,7 @@ func (m msgBuf) size() C.size_t { return C.size_t(len(m)) }
 var logState struct {
 	sync.Mutex
 	ring *logring.Ring
-	sink func(LogMessage)
+	sink func(logMessage)
 }
 
 func ring() *logring.Ring {
@@ -55,9 +52,9 @@ func ring() *logring.Ring {
 	return logState.ring
 }
 
-// SetLogSink sends every TensorRT log message (at or above SetLogLevel's
+// setLogSink sends every TensorRT log message (at or above SetLogLevel's
 // severity) to f as the calls that logged it return; nil drops them.
-func SetLogSink(f func(LogMessage)) {
+func setLogSink(f func(logMessage)) {
 	logState.Lock()
 	logState.sink = f
 	logState.Unlock()
@@ -65,7 +62,7 @@ func SetLogSink(f func(LogMessage)) {
 
 // wrapLogSink replaces the sink with wrap(the current one), atomically, and
 // returns the one it replaced, for putting back.
-func wrapLogSink(wrap func(prev func(LogMessage)) func(LogMessage)) (prev func(LogMessage)) {
+func wrapLogSink(wrap func(prev func(logMessage)) func(logMessage)) (prev func(logMessage)) {
 	logState.Lock()
 	defer logState.Unlock()
 	prev = logState.sink
@@ -73,9 +70,9 @@ func wrapLogSink(wrap func(prev func(LogMessage)) func(LogMessage)) (prev func(L
 	return prev
 }
 
-// SetLogLevel keeps messages of severity s and more severe (default
+// setLogLevel keeps messages of severity s and more severe (default
 // SevWarning).
-func SetLogLevel(s Severity) { C.segtrt_logger_set_level(C.int(s)) }
+func setLogLevel(s severity) { C.segtrt_logger_set_level(C.int(s)) }
 
 // drainLog takes the messages TensorRT logged during the call whose
 // message buffer is m (the shim tags them with its address; heap memory,
@@ -92,15 +89,15 @@ func drainLog(m msgBuf) []string {
 	logState.Unlock()
 	var toSink func(logring.Message)
 	if sink != nil {
-		toSink = func(lm logring.Message) { sink(LogMessage{Severity(lm.Severity), lm.Text}) }
+		toSink = func(lm logring.Message) { sink(logMessage{severity(lm.Severity), lm.Text}) }
 	}
 	mine, dropped := r.Take(uint64(uintptr(unsafe.Pointer(&m[0]))), toSink)
 	if dropped > 0 && sink != nil {
-		sink(LogMessage{SevWarning, fmt.Sprintf("%d TensorRT log messages were lost (ring buffer full)", dropped)})
+		sink(logMessage{sevWarning, fmt.Sprintf("%d TensorRT log messages were lost (ring buffer full)", dropped)})
 	}
 	var errs []string
 	for _, lm := range mine {
-		if Severity(lm.Severity) <= SevError {
+		if severity(lm.Severity) <= sevError {
 			errs = append(errs, lm.Text)
 		}
 	}
@@ -128,7 +125,7 @@ func loadPlugin(reg pluginRegistry, path string) error {
 	sink := logState.sink
 	logState.Unlock()
 	if sink != nil {
-		sink(LogMessage{SevInfo, note})
+		sink(logMessage{sevInfo, note})
 	}
 	return nil
 }

@@ -12,11 +12,11 @@ import (
 	"unsafe"
 )
 
-// Builder builds engines (nvinfer1::IBuilder). One goroutine at a time.
-type Builder struct{ h *C.segtrt_builder }
+// builder builds engines (nvinfer1::IBuilder). One goroutine at a time.
+type builder struct{ h *C.segtrt_builder }
 
-// NewBuilder makes a builder; Load must have succeeded.
-func NewBuilder() (*Builder, error) {
+// newBuilder makes a builder; Load must have succeeded.
+func newBuilder() (*builder, error) {
 	if err := loaded(); err != nil {
 		return nil, err
 	}
@@ -25,11 +25,11 @@ func NewBuilder() (*Builder, error) {
 	if err := check(C.segtrt_builder_create(&h, m.ptr(), m.size()), m); err != nil {
 		return nil, err
 	}
-	return &Builder{h: h}, nil
+	return &builder{h: h}, nil
 }
 
 // Close frees the builder; safe on nil, twice, and on half-built values.
-func (b *Builder) Close() error {
+func (b *builder) Close() error {
 	if b != nil && b.h != nil {
 		C.segtrt_builder_destroy(b.h)
 		b.h = nil
@@ -40,9 +40,9 @@ func (b *Builder) Close() error {
 // LoadPlugin makes the plugins of a library registered (TensorRT's
 // registry is one per process; each library is loaded once, see
 // pluginlibs.go).
-func (b *Builder) LoadPlugin(path string) error { return loadPlugin(builderRegistry{b}, path) }
+func (b *builder) LoadPlugin(path string) error { return loadPlugin(builderRegistry{b}, path) }
 
-type builderRegistry struct{ b *Builder }
+type builderRegistry struct{ b *builder }
 
 func (r builderRegistry) loadLibrary(path string) error {
 	m := newMsg(msgCap)
@@ -60,12 +60,12 @@ func (r builderRegistry) hasCreator(name, version, ns string) (bool, error) {
 	return found != 0, err
 }
 
-// Network is a parsed ONNX model (network definition plus its parser).
-type Network struct{ h *C.segtrt_network }
+// network is a parsed ONNX model (network definition plus its parser).
+type network struct{ h *C.segtrt_network }
 
 // ParseONNX parses the ONNX file at path. On a parse failure the error's
 // ParseErrors list one entry per parser error, each naming its node.
-func (b *Builder) ParseONNX(path string, stronglyTyped bool) (*Network, error) {
+func (b *builder) ParseONNX(path string, stronglyTyped bool) (*network, error) {
 	m := newMsg(parseMsgCap)
 	cp := C.CString(path)
 	defer C.free(unsafe.Pointer(cp))
@@ -77,11 +77,11 @@ func (b *Builder) ParseONNX(path string, stronglyTyped bool) (*Network, error) {
 	if err := check(C.segtrt_network_parse(b.h, cp, st, &h, m.ptr(), m.size()), m); err != nil {
 		return nil, err
 	}
-	return &Network{h: h}, nil
+	return &network{h: h}, nil
 }
 
 // Close frees the network; safe on nil and twice.
-func (n *Network) Close() error {
+func (n *network) Close() error {
 	if n != nil && n.h != nil {
 		C.segtrt_network_destroy(n.h)
 		n.h = nil
@@ -90,7 +90,7 @@ func (n *Network) Close() error {
 }
 
 // IO lists the network's inputs then outputs.
-func (n *Network) IO() ([]TensorDesc, error) {
+func (n *network) IO() ([]TensorDesc, error) {
 	var count C.int
 	if rc := C.segtrt_network_num_io(n.h, &count); rc != C.SEGTRT_OK {
 		return nil, statusToError(int(rc), "network I/O count", nil)
@@ -107,22 +107,22 @@ func (n *Network) IO() ([]TensorDesc, error) {
 	return out, nil
 }
 
-// Config is a builder configuration (nvinfer1::IBuilderConfig) with the
+// builderConfig is a builder configuration (nvinfer1::IBuilderConfig) with the
 // timing cache and calibrator it refers to.
-type Config struct{ h *C.segtrt_config }
+type builderConfig struct{ h *C.segtrt_config }
 
 // NewConfig makes a configuration.
-func (b *Builder) NewConfig() (*Config, error) {
+func (b *builder) NewConfig() (*builderConfig, error) {
 	m := newMsg(msgCap)
 	var h *C.segtrt_config
 	if err := check(C.segtrt_config_create(b.h, &h, m.ptr(), m.size()), m); err != nil {
 		return nil, err
 	}
-	return &Config{h: h}, nil
+	return &builderConfig{h: h}, nil
 }
 
 // Close frees the config; safe on nil and twice.
-func (c *Config) Close() error {
+func (c *builderConfig) Close() error {
 	if c != nil && c.h != nil {
 		C.segtrt_config_destroy(c.h)
 		c.h = nil
@@ -131,31 +131,31 @@ func (c *Config) Close() error {
 }
 
 // SetFlag sets a precision flag (TensorRT 10; StatusUnsupported on 11).
-func (c *Config) SetFlag(f Flag) error {
+func (c *builderConfig) SetFlag(f Flag) error {
 	m := newMsg(msgCap)
 	return check(C.segtrt_config_set_flag(c.h, C.int(f), m.ptr(), m.size()), m)
 }
 
 // SetWorkspace limits the workspace memory pool.
-func (c *Config) SetWorkspace(bytes uint64) error {
+func (c *builderConfig) SetWorkspace(bytes uint64) error {
 	m := newMsg(msgCap)
 	return check(C.segtrt_config_set_workspace(c.h, C.uint64_t(bytes), m.ptr(), m.size()), m)
 }
 
 // SetHardwareCompat sets the engine's hardware compatibility level.
-func (c *Config) SetHardwareCompat(h HWCompat) error {
+func (c *builderConfig) SetHardwareCompat(h HWCompat) error {
 	m := newMsg(msgCap)
 	return check(C.segtrt_config_set_hw_compat(c.h, C.int(h), m.ptr(), m.size()), m)
 }
 
 // SetDetailedProfiling keeps per-layer details for the engine inspector.
-func (c *Config) SetDetailedProfiling() error {
+func (c *builderConfig) SetDetailedProfiling() error {
 	m := newMsg(msgCap)
 	return check(C.segtrt_config_set_detailed_profiling(c.h, m.ptr(), m.size()), m)
 }
 
 // AddProfile adds one optimisation profile.
-func (c *Config) AddProfile(b *Builder, inputs []ProfileInput) error {
+func (c *builderConfig) AddProfile(b *builder, inputs []ProfileInput) error {
 	names := make([]string, len(inputs))
 	ranks := make([]C.int, len(inputs))
 	var mins, opts, maxs []C.int64_t
@@ -189,7 +189,7 @@ func (c *Config) AddProfile(b *Builder, inputs []ProfileInput) error {
 }
 
 // SetTimingCache uses a timing cache read from data (empty: a new one).
-func (c *Config) SetTimingCache(data []byte) error {
+func (c *builderConfig) SetTimingCache(data []byte) error {
 	m := newMsg(msgCap)
 	var p unsafe.Pointer
 	if len(data) > 0 {
@@ -199,7 +199,7 @@ func (c *Config) SetTimingCache(data []byte) error {
 }
 
 // TimingCache serialises the config's timing cache.
-func (c *Config) TimingCache() ([]byte, error) {
+func (c *builderConfig) TimingCache() ([]byte, error) {
 	m := newMsg(msgCap)
 	var b *C.segtrt_blob
 	if err := check(C.segtrt_config_get_timing_cache(c.h, &b, m.ptr(), m.size()), m); err != nil {
@@ -211,7 +211,7 @@ func (c *Config) TimingCache() ([]byte, error) {
 // SetCalibrationCache installs a calibrator that reads only this cache
 // (TensorRT 10; StatusUnsupported with TensorRT 11 headers). The data is
 // copied.
-func (c *Config) SetCalibrationCache(algo CalibAlgo, data []byte) error {
+func (c *builderConfig) SetCalibrationCache(algo CalibAlgo, data []byte) error {
 	m := newMsg(msgCap)
 	var p unsafe.Pointer
 	if len(data) > 0 {
@@ -221,7 +221,7 @@ func (c *Config) SetCalibrationCache(algo CalibAlgo, data []byte) error {
 }
 
 // Build builds a serialised engine.
-func (b *Builder) Build(n *Network, c *Config) ([]byte, error) {
+func (b *builder) Build(n *network, c *builderConfig) ([]byte, error) {
 	m := newMsg(msgCap)
 	var blob *C.segtrt_blob
 	if err := check(C.segtrt_builder_build(b.h, n.h, c.h, &blob, m.ptr(), m.size()), m); err != nil {
@@ -237,15 +237,15 @@ func BuildEngine(ctx context.Context, spec BuildSpec) (res *BuildResult, err err
 	if err := loaded(); err != nil {
 		return nil, err
 	}
-	if err := SetDevice(spec.Device); err != nil {
+	if err := setDevice(spec.Device); err != nil {
 		return nil, err
 	}
 	// The build's warnings go into its result and on to the caller's sink,
 	// which is put back afterwards.
 	var warnings []string
-	prev := wrapLogSink(func(prev func(LogMessage)) func(LogMessage) {
-		return func(m LogMessage) {
-			if m.Severity <= SevWarning {
+	prev := wrapLogSink(func(prev func(logMessage)) func(logMessage) {
+		return func(m logMessage) {
+			if m.Severity <= sevWarning {
 				warnings = append(warnings, m.Text)
 			}
 			if prev != nil {
@@ -253,8 +253,8 @@ func BuildEngine(ctx context.Context, spec BuildSpec) (res *BuildResult, err err
 			}
 		}
 	})
-	defer SetLogSink(prev)
-	b, err := NewBuilder()
+	defer setLogSink(prev)
+	b, err := newBuilder()
 	if err != nil {
 		return nil, err
 	}
@@ -315,7 +315,7 @@ func BuildEngine(ctx context.Context, spec BuildSpec) (res *BuildResult, err err
 			return nil, err
 		}
 	}
-	rt, err := NewRuntime()
+	rt, err := newRuntime()
 	if err != nil {
 		return nil, err
 	}

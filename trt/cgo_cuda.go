@@ -10,8 +10,8 @@ import (
 	"unsafe"
 )
 
-// DeviceCount is the number of CUDA devices; Load must have succeeded.
-func DeviceCount() (int, error) {
+// deviceCount is the number of CUDA devices; Load must have succeeded.
+func deviceCount() (int, error) {
 	if err := loaded(); err != nil {
 		return 0, err
 	}
@@ -23,8 +23,8 @@ func DeviceCount() (int, error) {
 	return int(n), nil
 }
 
-// SetDevice makes dev the device every later call uses.
-func SetDevice(dev int) error {
+// setDevice makes dev the device every later call uses.
+func setDevice(dev int) error {
 	if err := loaded(); err != nil {
 		return err
 	}
@@ -32,8 +32,8 @@ func SetDevice(dev int) error {
 	return check(C.segtrt_cuda_set_device(C.int(dev), m.ptr(), m.size()), m)
 }
 
-// ComputeCapability returns dev's compute capability, e.g. "8.6".
-func ComputeCapability(dev int) (string, error) {
+// computeCapability returns dev's compute capability, e.g. "8.6".
+func computeCapability(dev int) (string, error) {
 	if err := loaded(); err != nil {
 		return "", err
 	}
@@ -45,14 +45,14 @@ func ComputeCapability(dev int) (string, error) {
 	return fmt.Sprintf("%d.%d", int(major), int(minor)), nil
 }
 
-// DeviceBuffer is device memory (cudaMalloc).
-type DeviceBuffer struct {
+// deviceBuffer is device memory (cudaMalloc).
+type deviceBuffer struct {
 	ptr   unsafe.Pointer
 	bytes int
 }
 
-// NewDeviceBuffer allocates bytes of device memory.
-func NewDeviceBuffer(bytes int) (*DeviceBuffer, error) {
+// newDeviceBuffer allocates bytes of device memory.
+func newDeviceBuffer(bytes int) (*deviceBuffer, error) {
 	if err := loaded(); err != nil {
 		return nil, err
 	}
@@ -61,14 +61,14 @@ func NewDeviceBuffer(bytes int) (*DeviceBuffer, error) {
 	if err := check(C.segtrt_cuda_malloc(&p, C.size_t(bytes), m.ptr(), m.size()), m); err != nil {
 		return nil, err
 	}
-	return &DeviceBuffer{ptr: p, bytes: bytes}, nil
+	return &deviceBuffer{ptr: p, bytes: bytes}, nil
 }
 
 // Size is the buffer's size in bytes.
-func (d *DeviceBuffer) Size() int { return d.bytes }
+func (d *deviceBuffer) Size() int { return d.bytes }
 
 // Close frees the memory; safe on nil and twice.
-func (d *DeviceBuffer) Close() error {
+func (d *deviceBuffer) Close() error {
 	if d != nil && d.ptr != nil {
 		C.segtrt_cuda_free(d.ptr)
 		d.ptr = nil
@@ -76,15 +76,15 @@ func (d *DeviceBuffer) Close() error {
 	return nil
 }
 
-// HostBuffer is pinned (page-locked) host memory (cudaMallocHost), for
+// hostBuffer is pinned (page-locked) host memory (cudaMallocHost), for
 // copies the GPU can do asynchronously. Its slices point into C memory.
-type HostBuffer struct {
+type hostBuffer struct {
 	ptr   unsafe.Pointer
 	bytes int
 }
 
-// NewHostBuffer allocates bytes of pinned host memory.
-func NewHostBuffer(bytes int) (*HostBuffer, error) {
+// newHostBuffer allocates bytes of pinned host memory.
+func newHostBuffer(bytes int) (*hostBuffer, error) {
 	if err := loaded(); err != nil {
 		return nil, err
 	}
@@ -93,20 +93,20 @@ func NewHostBuffer(bytes int) (*HostBuffer, error) {
 	if err := check(C.segtrt_cuda_host_alloc(&p, C.size_t(bytes), m.ptr(), m.size()), m); err != nil {
 		return nil, err
 	}
-	return &HostBuffer{ptr: p, bytes: bytes}, nil
+	return &hostBuffer{ptr: p, bytes: bytes}, nil
 }
 
 // Bytes views the buffer; invalid after Close.
-func (h *HostBuffer) Bytes() []byte { return unsafe.Slice((*byte)(h.ptr), h.bytes) }
+func (h *hostBuffer) Bytes() []byte { return unsafe.Slice((*byte)(h.ptr), h.bytes) }
 
 // Float32s views the buffer as float32s; invalid after Close.
-func (h *HostBuffer) Float32s() []float32 { return unsafe.Slice((*float32)(h.ptr), h.bytes/4) }
+func (h *hostBuffer) Float32s() []float32 { return unsafe.Slice((*float32)(h.ptr), h.bytes/4) }
 
 // Size is the buffer's size in bytes.
-func (h *HostBuffer) Size() int { return h.bytes }
+func (h *hostBuffer) Size() int { return h.bytes }
 
 // Close frees the memory; safe on nil and twice.
-func (h *HostBuffer) Close() error {
+func (h *hostBuffer) Close() error {
 	if h != nil && h.ptr != nil {
 		C.segtrt_cuda_host_free(h.ptr)
 		h.ptr = nil
@@ -114,11 +114,11 @@ func (h *HostBuffer) Close() error {
 	return nil
 }
 
-// Stream is a non-blocking CUDA stream.
-type Stream struct{ h unsafe.Pointer }
+// cudaStream is a non-blocking CUDA stream.
+type cudaStream struct{ h unsafe.Pointer }
 
-// NewStream makes a stream.
-func NewStream() (*Stream, error) {
+// newStream makes a stream.
+func newStream() (*cudaStream, error) {
 	if err := loaded(); err != nil {
 		return nil, err
 	}
@@ -127,11 +127,11 @@ func NewStream() (*Stream, error) {
 	if err := check(C.segtrt_cuda_stream_create(&p, m.ptr(), m.size()), m); err != nil {
 		return nil, err
 	}
-	return &Stream{h: p}, nil
+	return &cudaStream{h: p}, nil
 }
 
 // Close destroys the stream; safe on nil and twice.
-func (s *Stream) Close() error {
+func (s *cudaStream) Close() error {
 	if s != nil && s.h != nil {
 		C.segtrt_cuda_stream_destroy(s.h)
 		s.h = nil
@@ -140,13 +140,13 @@ func (s *Stream) Close() error {
 }
 
 // Sync waits for everything queued on the stream.
-func (s *Stream) Sync() error {
+func (s *cudaStream) Sync() error {
 	m := newMsg(msgCap)
 	return check(C.segtrt_cuda_stream_sync(s.h, m.ptr(), m.size()), m)
 }
 
 // CopyToDevice queues a copy of the first n bytes of src into dst.
-func (s *Stream) CopyToDevice(dst *DeviceBuffer, src *HostBuffer, n int) error {
+func (s *cudaStream) CopyToDevice(dst *deviceBuffer, src *hostBuffer, n int) error {
 	if n > dst.bytes || n > src.bytes {
 		return fmt.Errorf("copy of %d bytes: buffers have %d (device) and %d (host)", n, dst.bytes, src.bytes)
 	}
@@ -155,7 +155,7 @@ func (s *Stream) CopyToDevice(dst *DeviceBuffer, src *HostBuffer, n int) error {
 }
 
 // CopyToHost queues a copy of the first n bytes of src into dst.
-func (s *Stream) CopyToHost(dst *HostBuffer, src *DeviceBuffer, n int) error {
+func (s *cudaStream) CopyToHost(dst *hostBuffer, src *deviceBuffer, n int) error {
 	if n > dst.bytes || n > src.bytes {
 		return fmt.Errorf("copy of %d bytes: buffers have %d (host) and %d (device)", n, dst.bytes, src.bytes)
 	}
@@ -163,11 +163,11 @@ func (s *Stream) CopyToHost(dst *HostBuffer, src *DeviceBuffer, n int) error {
 	return check(C.segtrt_cuda_memcpy_async(dst.ptr, src.ptr, C.size_t(n), 2, s.h, m.ptr(), m.size()), m)
 }
 
-// Event is a CUDA event, for GPU-side timing.
-type Event struct{ h unsafe.Pointer }
+// cudaEvent is a CUDA event, for GPU-side timing.
+type cudaEvent struct{ h unsafe.Pointer }
 
-// NewEvent makes an event.
-func NewEvent() (*Event, error) {
+// newEvent makes an event.
+func newEvent() (*cudaEvent, error) {
 	if err := loaded(); err != nil {
 		return nil, err
 	}
@@ -176,11 +176,11 @@ func NewEvent() (*Event, error) {
 	if err := check(C.segtrt_cuda_event_create(&p, m.ptr(), m.size()), m); err != nil {
 		return nil, err
 	}
-	return &Event{h: p}, nil
+	return &cudaEvent{h: p}, nil
 }
 
 // Close destroys the event; safe on nil and twice.
-func (e *Event) Close() error {
+func (e *cudaEvent) Close() error {
 	if e != nil && e.h != nil {
 		C.segtrt_cuda_event_destroy(e.h)
 		e.h = nil
@@ -189,19 +189,19 @@ func (e *Event) Close() error {
 }
 
 // Record queues the event on s.
-func (e *Event) Record(s *Stream) error {
+func (e *cudaEvent) Record(s *cudaStream) error {
 	m := newMsg(msgCap)
 	return check(C.segtrt_cuda_event_record(e.h, s.h, m.ptr(), m.size()), m)
 }
 
 // Sync waits for the event.
-func (e *Event) Sync() error {
+func (e *cudaEvent) Sync() error {
 	m := newMsg(msgCap)
 	return check(C.segtrt_cuda_event_sync(e.h, m.ptr(), m.size()), m)
 }
 
-// ElapsedMs is the GPU time between two recorded, completed events.
-func ElapsedMs(start, end *Event) (float64, error) {
+// elapsedMs is the GPU time between two recorded, completed events.
+func elapsedMs(start, end *cudaEvent) (float64, error) {
 	var ms C.float
 	m := newMsg(msgCap)
 	if err := check(C.segtrt_cuda_event_elapsed(start.h, end.h, &ms, m.ptr(), m.size()), m); err != nil {
@@ -210,17 +210,17 @@ func ElapsedMs(start, end *Event) (float64, error) {
 	return float64(ms), nil
 }
 
-// Graph is an instantiated CUDA graph (one captured enqueue).
-type Graph struct{ h unsafe.Pointer }
+// cudaGraph is an instantiated CUDA graph (one captured enqueue).
+type cudaGraph struct{ h unsafe.Pointer }
 
 // Launch queues the graph on s.
-func (g *Graph) Launch(s *Stream) error {
+func (g *cudaGraph) Launch(s *cudaStream) error {
 	m := newMsg(msgCap)
 	return check(C.segtrt_cuda_graph_launch(g.h, s.h, m.ptr(), m.size()), m)
 }
 
 // Close destroys the graph; safe on nil and twice.
-func (g *Graph) Close() error {
+func (g *cudaGraph) Close() error {
 	if g != nil && g.h != nil {
 		C.segtrt_cuda_graph_destroy(g.h)
 		g.h = nil

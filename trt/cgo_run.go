@@ -10,12 +10,12 @@ import (
 	"unsafe"
 )
 
-// Runtime deserialises engines (nvinfer1::IRuntime). It must outlive the
+// trtRuntime deserialises engines (nvinfer1::IRuntime). It must outlive the
 // engines it made: close engines first.
-type Runtime struct{ h *C.segtrt_runtime }
+type trtRuntime struct{ h *C.segtrt_runtime }
 
-// NewRuntime makes a runtime; Load must have succeeded.
-func NewRuntime() (*Runtime, error) {
+// newRuntime makes a runtime; Load must have succeeded.
+func newRuntime() (*trtRuntime, error) {
 	if err := loaded(); err != nil {
 		return nil, err
 	}
@@ -24,11 +24,11 @@ func NewRuntime() (*Runtime, error) {
 	if err := check(C.segtrt_runtime_create(&h, m.ptr(), m.size()), m); err != nil {
 		return nil, err
 	}
-	return &Runtime{h: h}, nil
+	return &trtRuntime{h: h}, nil
 }
 
 // Close frees the runtime; safe on nil and twice.
-func (r *Runtime) Close() error {
+func (r *trtRuntime) Close() error {
 	if r != nil && r.h != nil {
 		C.segtrt_runtime_destroy(r.h)
 		r.h = nil
@@ -38,9 +38,9 @@ func (r *Runtime) Close() error {
 
 // LoadPlugin makes the plugins of a library registered (once per process,
 // like Builder.LoadPlugin).
-func (r *Runtime) LoadPlugin(path string) error { return loadPlugin(runtimeRegistry{r}, path) }
+func (r *trtRuntime) LoadPlugin(path string) error { return loadPlugin(runtimeRegistry{r}, path) }
 
-type runtimeRegistry struct{ r *Runtime }
+type runtimeRegistry struct{ r *trtRuntime }
 
 func (rr runtimeRegistry) loadLibrary(path string) error {
 	m := newMsg(msgCap)
@@ -58,12 +58,12 @@ func (rr runtimeRegistry) hasCreator(name, version, ns string) (bool, error) {
 	return found != 0, err
 }
 
-// Engine is a deserialised engine (nvinfer1::ICudaEngine). It must
+// trtEngine is a deserialised engine (nvinfer1::ICudaEngine). It must
 // outlive its contexts.
-type Engine struct{ h *C.segtrt_engine }
+type trtEngine struct{ h *C.segtrt_engine }
 
 // Deserialize reads a serialised engine; data is not kept.
-func (r *Runtime) Deserialize(data []byte) (*Engine, error) {
+func (r *trtRuntime) Deserialize(data []byte) (*trtEngine, error) {
 	if len(data) == 0 {
 		return nil, statusToError(int(StatusArgument), "empty engine", nil)
 	}
@@ -72,11 +72,11 @@ func (r *Runtime) Deserialize(data []byte) (*Engine, error) {
 	if err := check(C.segtrt_engine_deserialize(r.h, unsafe.Pointer(&data[0]), C.size_t(len(data)), &h, m.ptr(), m.size()), m); err != nil {
 		return nil, err
 	}
-	return &Engine{h: h}, nil
+	return &trtEngine{h: h}, nil
 }
 
 // Close frees the engine; safe on nil and twice.
-func (e *Engine) Close() error {
+func (e *trtEngine) Close() error {
 	if e != nil && e.h != nil {
 		C.segtrt_engine_destroy(e.h)
 		e.h = nil
@@ -85,7 +85,7 @@ func (e *Engine) Close() error {
 }
 
 // IO lists the engine's input and output tensors in engine order.
-func (e *Engine) IO() ([]TensorDesc, error) {
+func (e *trtEngine) IO() ([]TensorDesc, error) {
 	var count C.int
 	if rc := C.segtrt_engine_num_io(e.h, &count); rc != C.SEGTRT_OK {
 		return nil, statusToError(int(rc), "engine I/O count", nil)
@@ -103,21 +103,21 @@ func (e *Engine) IO() ([]TensorDesc, error) {
 }
 
 // NumLayers is the engine's layer count.
-func (e *Engine) NumLayers() int {
+func (e *trtEngine) NumLayers() int {
 	var n C.int
 	C.segtrt_engine_num_layers(e.h, &n)
 	return int(n)
 }
 
 // HardwareCompat is the level the engine was built with.
-func (e *Engine) HardwareCompat() HWCompat {
+func (e *trtEngine) HardwareCompat() HWCompat {
 	var l C.int
 	C.segtrt_engine_hw_compat(e.h, &l)
 	return HWCompat(l)
 }
 
 // Profiles returns every optimisation profile's min/opt/max per input.
-func (e *Engine) Profiles() ([][]ProfileInput, error) {
+func (e *trtEngine) Profiles() ([][]ProfileInput, error) {
 	var n C.int
 	C.segtrt_engine_num_profiles(e.h, &n)
 	io, err := e.IO()
@@ -155,7 +155,7 @@ func (e *Engine) Profiles() ([][]ProfileInput, error) {
 
 // LayerInfo is the engine inspector's JSON (per-layer details when the
 // engine was built with detailed profiling).
-func (e *Engine) LayerInfo() (string, error) {
+func (e *trtEngine) LayerInfo() (string, error) {
 	m := newMsg(msgCap)
 	var b *C.segtrt_blob
 	if err := check(C.segtrt_engine_layer_info(e.h, &b, m.ptr(), m.size()), m); err != nil {
@@ -164,22 +164,22 @@ func (e *Engine) LayerInfo() (string, error) {
 	return string(blobBytes(b)), nil
 }
 
-// Context runs an engine (nvinfer1::IExecutionContext). One goroutine at
+// execContext runs an engine (nvinfer1::IExecutionContext). One goroutine at
 // a time.
-type Context struct{ h *C.segtrt_context }
+type execContext struct{ h *C.segtrt_context }
 
 // NewContext makes an execution context with its own device memory.
-func (e *Engine) NewContext() (*Context, error) {
+func (e *trtEngine) NewContext() (*execContext, error) {
 	m := newMsg(msgCap)
 	var h *C.segtrt_context
 	if err := check(C.segtrt_context_create(e.h, &h, m.ptr(), m.size()), m); err != nil {
 		return nil, err
 	}
-	return &Context{h: h}, nil
+	return &execContext{h: h}, nil
 }
 
 // Close frees the context; safe on nil and twice.
-func (c *Context) Close() error {
+func (c *execContext) Close() error {
 	if c != nil && c.h != nil {
 		C.segtrt_context_destroy(c.h)
 		c.h = nil
@@ -188,7 +188,7 @@ func (c *Context) Close() error {
 }
 
 // SetInputShape fixes a dynamic input's shape.
-func (c *Context) SetInputShape(name string, dims []int64) error {
+func (c *execContext) SetInputShape(name string, dims []int64) error {
 	cd := make([]C.int64_t, len(dims)+1)
 	for i, d := range dims {
 		cd[i] = C.int64_t(d)
@@ -200,7 +200,7 @@ func (c *Context) SetInputShape(name string, dims []int64) error {
 }
 
 // TensorShape is a tensor's shape given the input shapes set so far.
-func (c *Context) TensorShape(name string) ([]int64, error) {
+func (c *execContext) TensorShape(name string) ([]int64, error) {
 	var dims [C.SEGTRT_MAX_DIMS]C.int64_t
 	var nb C.int
 	cn := C.CString(name)
@@ -217,7 +217,7 @@ func (c *Context) TensorShape(name string) ([]int64, error) {
 }
 
 // SetTensorAddress binds a tensor to device memory.
-func (c *Context) SetTensorAddress(name string, buf *DeviceBuffer) error {
+func (c *execContext) SetTensorAddress(name string, buf *deviceBuffer) error {
 	cn := C.CString(name)
 	defer C.free(unsafe.Pointer(cn))
 	m := newMsg(msgCap)
@@ -225,7 +225,7 @@ func (c *Context) SetTensorAddress(name string, buf *DeviceBuffer) error {
 }
 
 // Enqueue runs the engine once on stream (asynchronously).
-func (c *Context) Enqueue(s *Stream) error {
+func (c *execContext) Enqueue(s *cudaStream) error {
 	m := newMsg(msgCap)
 	return check(C.segtrt_context_enqueue(c.h, s.h, m.ptr(), m.size()), m)
 }
@@ -233,11 +233,11 @@ func (c *Context) Enqueue(s *Stream) error {
 // CaptureGraph records one enqueue on s into a CUDA graph. Enqueue once
 // (and synchronise) before, so that TensorRT's lazy set-up is not
 // captured; shapes and addresses must not change afterwards.
-func (c *Context) CaptureGraph(s *Stream) (*Graph, error) {
+func (c *execContext) CaptureGraph(s *cudaStream) (*cudaGraph, error) {
 	m := newMsg(msgCap)
 	var exec unsafe.Pointer
 	if err := check(C.segtrt_context_capture_graph(c.h, s.h, &exec, m.ptr(), m.size()), m); err != nil {
 		return nil, err
 	}
-	return &Graph{h: exec}, nil
+	return &cudaGraph{h: exec}, nil
 }

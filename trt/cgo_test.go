@@ -71,7 +71,7 @@ func TestLoadWithoutAShimSaysWhatItTried(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 	// Entry points answer "not loaded" through the empty table.
-	if err := (&Stream{}).Sync(); err == nil || !strings.Contains(err.Error(), "shim (libsegtrt_trtN.so) is not loaded") {
+	if err := (&cudaStream{}).Sync(); err == nil || !strings.Contains(err.Error(), "shim (libsegtrt_trtN.so) is not loaded") {
 		t.Fatalf("got %v", err)
 	}
 }
@@ -163,7 +163,7 @@ int segtrt_cuda_stream_sync(void* s, char* msg, size_t cap) { snprintf(msg, cap,
 	if err != nil || info.ShimPath != lib || info.TensorRT != "10.16.0" || info.TensorRTMajor != 10 || info.CUDARuntime != "12.8" {
 		t.Fatalf("load: %+v %v", info, err)
 	}
-	if err := (&Stream{}).Sync(); err == nil || err.Error() != "fake sync" {
+	if err := (&cudaStream{}).Sync(); err == nil || err.Error() != "fake sync" {
 		t.Fatalf("call through the table: %v", err)
 	}
 }
@@ -186,15 +186,15 @@ func TestShimReportsBadArguments(t *testing.T) {
 	// message, statusToError turns it into *Error.
 	lib := filepath.Join(t.TempDir(), "x.so")
 	os.WriteFile(lib, []byte("x"), 0o644)
-	err := (&Builder{}).LoadPlugin(lib)
+	err := (&builder{}).LoadPlugin(lib)
 	var e *Error
 	if !errors.As(err, &e) || e.Status != StatusArgument || !strings.Contains(e.Msg, "NULL argument") {
 		t.Fatalf("got %#v", err)
 	}
-	if err := (&Config{}).SetWorkspace(1 << 20); err == nil || !strings.Contains(err.Error(), "NULL config") {
+	if err := (&builderConfig{}).SetWorkspace(1 << 20); err == nil || !strings.Contains(err.Error(), "NULL config") {
 		t.Fatalf("got %v", err)
 	}
-	if _, err := (&Runtime{}).Deserialize(nil); err == nil || !strings.Contains(err.Error(), "empty engine") {
+	if _, err := (&trtRuntime{}).Deserialize(nil); err == nil || !strings.Contains(err.Error(), "empty engine") {
 		t.Fatalf("got %v", err)
 	}
 }
@@ -240,7 +240,7 @@ func TestShimRefusesARuntimeNewerThanTheDriver(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 	// Not loaded: a CUDA call still says so.
-	if err := (&Stream{}).Sync(); err == nil || !strings.Contains(err.Error(), "CUDA runtime is not loaded") {
+	if err := (&cudaStream{}).Sync(); err == nil || !strings.Contains(err.Error(), "CUDA runtime is not loaded") {
 		t.Fatalf("after the refusal: %v", err)
 	}
 }

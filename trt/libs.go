@@ -57,12 +57,6 @@ type Env = libfind.Env
 // OSEnv is the real environment.
 var OSEnv = libfind.OS
 
-// Found is one library a file search found.
-type Found struct {
-	Name string `json:"name"`
-	Path string `json:"path"`
-}
-
 // PluginLibs returns the plugin libraries to load: the explicit ones if
 // any, else those named by SEGTRT_PLUGIN_LIB, else the plugin library of
 // TensorRT major next to the binary if it exists (major 0: of any major,

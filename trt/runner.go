@@ -39,21 +39,21 @@ type EngineRunner struct {
 	meta     *enginemeta.Metadata
 	warnings []string
 
-	rt     *Runtime
-	eng    *Engine
-	ctx    *Context
-	stream *Stream
-	start  *Event
-	end    *Event
-	graph  *Graph
+	rt     *trtRuntime
+	eng    *trtEngine
+	ctx    *execContext
+	stream *cudaStream
+	start  *cudaEvent
+	end    *cudaEvent
+	graph  *cudaGraph
 
 	input, output string
 	inShape       []int64
 	outShape      []int64
-	hostIn        *HostBuffer
-	hostOut       *HostBuffer
-	devIn         *DeviceBuffer
-	devOut        []*DeviceBuffer // every output; devOut[0] is the logits
+	hostIn        *hostBuffer
+	hostOut       *hostBuffer
+	devIn         *deviceBuffer
+	devOut        []*deviceBuffer // every output; devOut[0] is the logits
 	gpuMs         []float64
 }
 
@@ -89,10 +89,10 @@ func OpenEngineRunner(path string, opts RunnerOptions) (r *EngineRunner, inputSh
 	if err != nil {
 		return nil, nil, err
 	}
-	if err = SetDevice(opts.Device); err != nil {
+	if err = setDevice(opts.Device); err != nil {
 		return nil, nil, err
 	}
-	if r.rt, err = NewRuntime(); err != nil {
+	if r.rt, err = newRuntime(); err != nil {
 		return nil, nil, err
 	}
 	for _, p := range plugins {
@@ -121,10 +121,10 @@ func OpenEngineRunner(path string, opts RunnerOptions) (r *EngineRunner, inputSh
 	if err = r.ctx.SetInputShape(r.input, r.inShape); err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if r.hostIn, err = NewHostBuffer(numel(r.inShape) * 4); err != nil {
+	if r.hostIn, err = newHostBuffer(numel(r.inShape) * 4); err != nil {
 		return nil, nil, err
 	}
-	if r.devIn, err = NewDeviceBuffer(numel(r.inShape) * 4); err != nil {
+	if r.devIn, err = newDeviceBuffer(numel(r.inShape) * 4); err != nil {
 		return nil, nil, err
 	}
 	if err = r.ctx.SetTensorAddress(r.input, r.devIn); err != nil {
@@ -139,7 +139,7 @@ func OpenEngineRunner(path string, opts RunnerOptions) (r *EngineRunner, inputSh
 		if size == 0 {
 			return nil, nil, fmt.Errorf("%s: output %s has type %s", path, o.Name, o.DType)
 		}
-		buf, err := NewDeviceBuffer(max(numel(shape)*size, 1))
+		buf, err := newDeviceBuffer(max(numel(shape)*size, 1))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -151,16 +151,16 @@ func OpenEngineRunner(path string, opts RunnerOptions) (r *EngineRunner, inputSh
 			r.outShape = shape
 		}
 	}
-	if r.hostOut, err = NewHostBuffer(numel(r.outShape) * 4); err != nil {
+	if r.hostOut, err = newHostBuffer(numel(r.outShape) * 4); err != nil {
 		return nil, nil, err
 	}
-	if r.stream, err = NewStream(); err != nil {
+	if r.stream, err = newStream(); err != nil {
 		return nil, nil, err
 	}
-	if r.start, err = NewEvent(); err != nil {
+	if r.start, err = newEvent(); err != nil {
 		return nil, nil, err
 	}
-	if r.end, err = NewEvent(); err != nil {
+	if r.end, err = newEvent(); err != nil {
 		return nil, nil, err
 	}
 	if opts.CUDAGraph {
@@ -318,7 +318,7 @@ func probeGPU(dev int) (enginemeta.GPU, error) {
 		g := facts.GPUs[dev]
 		return g, nil
 	}
-	cc, err := ComputeCapability(dev)
+	cc, err := computeCapability(dev)
 	if err != nil {
 		note := facts.GPUNote
 		if note == "" {
@@ -383,7 +383,7 @@ func (r *EngineRunner) RunInto(input []float32, shape []int64, dst []float32) er
 	if err := r.stream.Sync(); err != nil {
 		return err
 	}
-	ms, err := ElapsedMs(r.start, r.end)
+	ms, err := elapsedMs(r.start, r.end)
 	if err != nil {
 		return err
 	}

@@ -148,37 +148,37 @@ type TensorDesc struct {
 // E.engine.json records it).
 type ProfileInput = enginemeta.ProfileInput
 
-// Severity of a TensorRT log message (ILogger::Severity).
-type Severity int
+// severity of a TensorRT log message (ILogger::severity).
+type severity int
 
 // Severities.
 const (
-	SevInternalError Severity = 0
-	SevError         Severity = 1
-	SevWarning       Severity = 2
-	SevInfo          Severity = 3
-	SevVerbose       Severity = 4
+	sevInternalError severity = 0
+	sevError         severity = 1
+	sevWarning       severity = 2
+	sevInfo          severity = 3
+	sevVerbose       severity = 4
 )
 
-func (s Severity) String() string {
+func (s severity) String() string {
 	switch s {
-	case SevInternalError:
+	case sevInternalError:
 		return "internal error"
-	case SevError:
+	case sevError:
 		return "error"
-	case SevWarning:
+	case sevWarning:
 		return "warning"
-	case SevInfo:
+	case sevInfo:
 		return "info"
-	case SevVerbose:
+	case sevVerbose:
 		return "verbose"
 	}
 	return fmt.Sprintf("severity %d", int(s))
 }
 
-// LogMessage is one message TensorRT logged.
-type LogMessage struct {
-	Severity Severity
+// logMessage is one message TensorRT logged.
+type logMessage struct {
+	Severity severity
 	Text     string
 }
 
