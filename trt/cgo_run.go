@@ -37,7 +37,7 @@ func (r *trtRuntime) Close() error {
 }
 
 // LoadPlugin makes the plugins of a library registered (once per process,
-// like Builder.LoadPlugin).
+// like the builder's).
 func (r *trtRuntime) LoadPlugin(path string) error { return loadPlugin(runtimeRegistry{r}, path) }
 
 type runtimeRegistry struct{ r *trtRuntime }

@@ -86,7 +86,7 @@ func BenchmarkOverlapRunnerOnOneCore(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			cand, err := openModel(path, "ort", "", nil)
+			cand, err := openModel(path, "ort", "", nil, EngineOptions{})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -104,7 +104,7 @@ func BenchmarkOverlapRunnerOnOneCore(b *testing.B) {
 					b.Fatal(err)
 				}
 				e2e += float64(len(res.Images)) / res.Wall.Seconds()
-				samples, wall, err := timeRunner(context.Background(), cand, res.FirstInput, res.FirstInputDims, DefaultTiming)
+				samples, wall, _, err := timeRunner(context.Background(), cand, res.FirstInput, res.FirstInputDims, DefaultTiming)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -348,30 +348,43 @@ type Timing struct {
 // iterations and 3 s.
 var DefaultTiming = Timing{Warmup: 200 * time.Millisecond, MinIterations: 10, MinDuration: 3 * time.Second}
 
+// gpuTimer is a runner that times its GPU work with CUDA events (the
+// TensorRT engine runner): one entry per run so far.
+type gpuTimer interface{ GPUTimesMs() []float64 }
+
 // timeRunner measures the runner alone on one input: warm-up by time, then
-// iterations until both minimums are met.
-func timeRunner(ctx context.Context, m *loadedModel, input []float32, shape []int64, t Timing) ([]time.Duration, time.Duration, error) {
+// iterations until both minimums are met. gpuMs are the timed runs' GPU
+// times when the runner measures them.
+func timeRunner(ctx context.Context, m *loadedModel, input []float32, shape []int64, t Timing) (samples []time.Duration, wall time.Duration, gpuMs []float64, err error) {
 	buf := make([]float32, m.logitsLen())
 	warm := time.Now()
 	for time.Since(warm) < t.Warmup {
 		if err := ctx.Err(); err != nil {
-			return nil, 0, err
+			return nil, 0, nil, err
 		}
 		if err := m.Runner.RunInto(input, shape, buf); err != nil {
-			return nil, 0, err
+			return nil, 0, nil, err
 		}
 	}
-	var samples []time.Duration
+	gt, timesGPU := m.Runner.(gpuTimer)
+	before := 0
+	if timesGPU {
+		before = len(gt.GPUTimesMs())
+	}
 	start := time.Now()
 	for len(samples) < max(t.MinIterations, 1) || time.Since(start) < t.MinDuration {
 		if err := ctx.Err(); err != nil {
-			return nil, 0, err
+			return nil, 0, nil, err
 		}
 		t0 := time.Now()
 		if err := m.Runner.RunInto(input, shape, buf); err != nil {
-			return nil, 0, err
+			return nil, 0, nil, err
 		}
 		samples = append(samples, time.Since(t0))
 	}
-	return samples, time.Since(start), nil
+	wall = time.Since(start)
+	if timesGPU {
+		gpuMs = gt.GPUTimesMs()[before:]
+	}
+	return samples, wall, gpuMs, nil
 }

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"slices"
 	"testing"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -26,12 +27,12 @@ func TestLanesGiveOneLaneResults(t *testing.T) {
 	}
 	model := testmodels.Path("seg19-64x128.onnx")
 	pass := func(lanes bool) *evalResult {
-		cand, err := openModel(model, "ort", "", nil)
+		cand, err := openModel(model, "ort", "", nil, EngineOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer cand.Runner.Close()
-		ref, err := openModel(model, "ort", "", nil)
+		ref, err := openModel(model, "ort", "", nil, EngineOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -125,3 +126,48 @@ func TestReferenceWithOtherLogitsSize(t *testing.T) {
 		t.Fatalf("mIoU drop %v, want ~0", rep.MIoUDrop)
 	}
 }
+
+// gpuRunner stands in for the engine runner: every run "takes" the next
+// GPU time of a known sequence.
+type gpuRunner struct {
+	next  float64
+	times []float64
+}
+
+func (r *gpuRunner) OutputShape(in []int64) ([]int64, error) { return []int64{1, 19, 1, 1}, nil }
+func (r *gpuRunner) RunInto(_ []float32, _ []int64, _ []float32) error {
+	r.next++
+	r.times = append(r.times, r.next)
+	return nil
+}
+func (r *gpuRunner) Close() error          { return nil }
+func (r *gpuRunner) GPUTimesMs() []float64 { return slices.Clone(r.times) }
+
+// The report's gpu_ms covers the timed runs only, not the warm-up.
+func TestTimedLoopKeepsTheTimedRunsGPUTimes(t *testing.T) {
+	r := &gpuRunner{}
+	m := &loadedModel{Runner: r, Logits: []int64{1, 19, 1, 1}}
+	samples, _, gpuMs, err := timeRunner(context.Background(), m, nil, nil, Timing{Warmup: time.Millisecond, MinIterations: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	warm := len(r.times) - len(samples)
+	if warm < 1 || len(gpuMs) != len(samples) || gpuMs[0] != float64(warm+1) {
+		t.Fatalf("%d runs, %d timed, gpu %v", len(r.times), len(samples), gpuMs)
+	}
+	// By hand for 1..5: mean 3, nearest-rank p50 3, p90, p95 and p99 5.
+	g := gpuStats([]float64{5, 1, 4, 2, 3})
+	if *g != (LatencyMs{Mean: 3, P50: 3, P90: 5, P95: 5, P99: 5}) || gpuStats(nil) != nil {
+		t.Fatalf("stats %+v", g)
+	}
+	// An ONNX Runtime runner has no GPU times.
+	if _, _, gpuMs, _ := timeRunner(context.Background(), &loadedModel{Runner: fixedRunner{}, Logits: []int64{1, 19, 1, 1}}, nil, nil, Timing{MinIterations: 2}); gpuMs != nil {
+		t.Fatalf("gpu times from a CPU runner: %v", gpuMs)
+	}
+}
+
+type fixedRunner struct{}
+
+func (fixedRunner) OutputShape(in []int64) ([]int64, error)           { return []int64{1, 19, 1, 1}, nil }
+func (fixedRunner) RunInto(_ []float32, _ []int64, _ []float32) error { return nil }
+func (fixedRunner) Close() error                                      { return nil }

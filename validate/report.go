@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/segtrt/segtrt/internal/device"
 	"github.com/segtrt/segtrt/internal/filehash"
 	"github.com/segtrt/segtrt/internal/fserr"
+	"gonum.org/v1/gonum/stat"
 )
 
 // SchemaVersion is report.json's format version (docs/report-json.md).
@@ -38,15 +40,18 @@ type Report struct {
 	ClassIoUDrop   map[string]*float64 `json:"class_iou_drop"`
 	PixelAgreement *float64            `json:"pixel_agreement"`
 	LatencyMs      LatencyMs           `json:"latency_ms"`
-	FPS            float64             `json:"fps"`
-	Timing         TimingFacts         `json:"timing"`
-	EndToEndIPS    float64             `json:"end_to_end_ips"`
-	Device         device.Facts        `json:"device"`
-	Versions       map[string]string   `json:"versions"`
-	Targets        []TargetResult      `json:"targets"`
-	Pass           bool                `json:"pass"`
-	Warnings       []string            `json:"warnings"`
-	Shard          *ShardData          `json:"shard,omitempty"`
+	// GPUMs is the GPU compute time of the timed runs, from CUDA events
+	// around the enqueue (copies excluded); TensorRT engines only.
+	GPUMs       *LatencyMs        `json:"gpu_ms,omitempty"`
+	FPS         float64           `json:"fps"`
+	Timing      TimingFacts       `json:"timing"`
+	EndToEndIPS float64           `json:"end_to_end_ips"`
+	Device      device.Facts      `json:"device"`
+	Versions    map[string]string `json:"versions"`
+	Targets     []TargetResult    `json:"targets"`
+	Pass        bool              `json:"pass"`
+	Warnings    []string          `json:"warnings"`
+	Shard       *ShardData        `json:"shard,omitempty"`
 	// Files identifies by content every model, reference report and
 	// targets file the run read.
 	Files Files `json:"files"`
@@ -104,6 +109,8 @@ type TimingFacts struct {
 	// PassLanes how many images the end-to-end pass inferred at once.
 	Runner    string `json:"runner,omitempty"`
 	PassLanes int    `json:"pass_lanes,omitempty"`
+	// CUDAGraph: the engine's enqueue was replayed from a CUDA graph.
+	CUDAGraph bool `json:"cuda_graph,omitempty"`
 }
 
 // ShardData is what `validate merge` needs from each shard beyond the
@@ -239,12 +246,31 @@ func (r *Report) WriteTable(w io.Writer) {
 	fmt.Fprintf(w, "images %d (%s/%s), %s backend, input %s\n", r.Images, r.Data, r.Split, r.Backend, shapeString(r.InputShape))
 	fmt.Fprintf(w, "latency ms: mean %.2f p50 %.2f p90 %.2f p95 %.2f p99 %.2f; %.2f FPS (runner alone, %d iterations); end to end %.2f images/s%s\n",
 		r.LatencyMs.Mean, r.LatencyMs.P50, r.LatencyMs.P90, r.LatencyMs.P95, r.LatencyMs.P99, r.FPS, r.Timing.Iterations, r.EndToEndIPS, r.shareOfRunner())
+	if g := r.GPUMs; g != nil {
+		fmt.Fprintf(w, "GPU compute ms: mean %.2f p50 %.2f p90 %.2f p95 %.2f p99 %.2f%s\n", g.Mean, g.P50, g.P90, g.P95, g.P99, r.graphNote())
+	}
 	for _, t := range r.Targets {
 		fmt.Fprintf(w, "target %s\n", t)
 	}
 	for _, warn := range r.Warnings {
 		fmt.Fprintf(w, "warning: %s\n", warn)
 	}
+}
+
+func (r *Report) graphNote() string {
+	if r.Timing.CUDAGraph {
+		return " (replayed from a CUDA graph)"
+	}
+	return ""
+}
+
+// gpuStats summarises GPU times the way latency_ms does; nil without any.
+func gpuStats(ms []float64) *LatencyMs {
+	if len(ms) == 0 {
+		return nil
+	}
+	s := slices.Sorted(slices.Values(ms))
+	return &LatencyMs{Mean: stat.Mean(s, nil), P50: Percentile(s, 50), P90: Percentile(s, 90), P95: Percentile(s, 95), P99: Percentile(s, 99)}
 }
 
 func shapeString(s []int64) string {
@@ -286,6 +312,9 @@ func (r *Report) writeMarkdown(w io.Writer) error {
 	fmt.Fprintf(w, "| **%s** | **%s** | **%s** | **%s** |\n\n", last[0], last[1], last[2], last[3])
 	fmt.Fprintf(w, "Latency (runner alone, %d iterations): mean %.2f ms, p50 %.2f, p90 %.2f, p95 %.2f, p99 %.2f ms; %.2f FPS. End to end: %.2f images/s%s.\n\n",
 		r.Timing.Iterations, r.LatencyMs.Mean, r.LatencyMs.P50, r.LatencyMs.P90, r.LatencyMs.P95, r.LatencyMs.P99, r.FPS, r.EndToEndIPS, r.shareOfRunner())
+	if g := r.GPUMs; g != nil {
+		fmt.Fprintf(w, "GPU compute (CUDA events, copies excluded): mean %.2f ms, p50 %.2f, p90 %.2f, p95 %.2f, p99 %.2f ms%s.\n\n", g.Mean, g.P50, g.P90, g.P95, g.P99, r.graphNote())
+	}
 	fmt.Fprintf(w, "Device: %s, %d cores", r.Device.CPU, r.Device.Cores)
 	for _, g := range r.Device.GPUs {
 		fmt.Fprintf(w, "; GPU %s (sm %s)", g.Name, g.ComputeCapability)

@@ -39,6 +39,7 @@ type Options struct {
 	SaveOverlays    string
 	Backend         string
 	ORTLib          string
+	Engine          EngineOptions // --backend trt
 	InputShapes     map[string][]int64
 	Mean, Std       [3]float32
 	BGR             bool
@@ -46,6 +47,16 @@ type Options struct {
 	Version         string // segtrt's, for the report
 	Stdout, Stderr  io.Writer
 	Progress        progress.Reporter // one step per image scored
+}
+
+// EngineOptions tune TensorRT engines (--backend trt).
+type EngineOptions struct {
+	// CUDAGraph captures the engine's enqueue once into a CUDA graph and
+	// replays it on every run, timed loop included.
+	CUDAGraph bool
+	// PluginLibs to load; empty: the ones the engine was built with if
+	// unchanged, else the usual search.
+	PluginLibs []string
 }
 
 // Shard selects images k (in the split's order) with k mod Count == Index.
@@ -68,6 +79,8 @@ func (o *Options) check() error {
 		return errors.New("validate needs a model and a data set")
 	case o.Reference != "" && o.ReferenceReport != "":
 		return opterr.Errorf("give {Reference} or {ReferenceReport}, not both")
+	case o.Engine.CUDAGraph && (o.Backend == "ort" || o.Backend != "trt" && strings.HasSuffix(o.Model, ".onnx")):
+		return opterr.Errorf("{CUDAGraph} replays a TensorRT engine: give an .engine with {Backend} trt")
 	}
 	return nil
 }
@@ -117,14 +130,14 @@ func Run(ctx context.Context, opts Options) error {
 			return err
 		}
 	}
-	cand, err := openModel(opts.Model, opts.Backend, opts.ORTLib, opts.InputShapes)
+	cand, err := openModel(opts.Model, opts.Backend, opts.ORTLib, opts.InputShapes, opts.Engine)
 	if err != nil {
 		return err
 	}
 	defer cand.Runner.Close()
 	var ref *loadedModel
 	if opts.Reference != "" {
-		if ref, err = openModel(opts.Reference, "auto", opts.ORTLib, opts.InputShapes); err != nil {
+		if ref, err = openModel(opts.Reference, "auto", opts.ORTLib, opts.InputShapes, opts.Engine); err != nil {
 			return err
 		}
 		defer ref.Runner.Close()
@@ -146,7 +159,7 @@ func Run(ctx context.Context, opts Options) error {
 	if total(res.Cand) == 0 {
 		return fmt.Errorf("%s/%s: labels have no evaluated pixels (all ignore)", opts.Data, opts.Split)
 	}
-	samples, timedWall, err := timeRunner(ctx, cand, res.FirstInput, res.FirstInputDims, opts.Timing)
+	samples, timedWall, gpuMs, err := timeRunner(ctx, cand, res.FirstInput, res.FirstInputDims, opts.Timing)
 	if err != nil {
 		return fmt.Errorf("%s: timed loop: %w", cand.Path, err)
 	}
@@ -179,6 +192,7 @@ func Run(ctx context.Context, opts Options) error {
 	lat := Summarize(samples, timedWall)
 	rep.setLatency(lat, timedWall.Seconds(), opts.Timing.Warmup.Seconds())
 	rep.Timing.Runner, rep.Timing.PassLanes = cand.Setup, res.Lanes
+	rep.GPUMs, rep.Timing.CUDAGraph = gpuStats(gpuMs), opts.Engine.CUDAGraph && cand.Backend == "trt"
 	ms := make([]float64, len(samples))
 	for i, s := range samples {
 		ms[i] = float64(s) / float64(time.Millisecond)

@@ -216,6 +216,7 @@ func TestBadInputLeavesNoReport(t *testing.T) {
 		{"missing model", func(o *Options) { o.Model = filepath.Join(dir, "gone.onnx") }, "gone.onnx", false},
 		{"shard past the split", func(o *Options) { o.Shard = &Shard{Index: 2, Count: 2} }, "bad shard 2/2", false},
 		{"trt backend", func(o *Options) { o.Backend = "trt" }, "library not found", false},
+		{"cuda graph on onnx", func(o *Options) { o.Engine.CUDAGraph = true }, "CUDAGraph replays a TensorRT engine", true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -42,7 +42,7 @@ func (r ortRunner) OutputShape(in []int64) ([]int64, error) { return r.Session.O
 
 // openModel loads path on the chosen backend and checks it is a 19-class
 // segmentation model at a known input size.
-func openModel(path, backend, ortLib string, inputShapes map[string][]int64) (*loadedModel, error) {
+func openModel(path, backend, ortLib string, inputShapes map[string][]int64, eng EngineOptions) (*loadedModel, error) {
 	if backend == "auto" || backend == "" {
 		backend = "ort"
 		if strings.HasSuffix(path, ".engine") || strings.HasSuffix(path, ".plan") {
@@ -52,7 +52,7 @@ func openModel(path, backend, ortLib string, inputShapes map[string][]int64) (*l
 	switch backend {
 	case "ort":
 	case "trt":
-		return openEngine(path, inputShapes)
+		return openEngine(path, inputShapes, eng)
 	default:
 		return nil, fmt.Errorf("unknown backend %q (want auto, ort or trt)", backend)
 	}
@@ -129,8 +129,8 @@ func openModel(path, backend, ortLib string, inputShapes map[string][]int64) (*l
 
 // openEngine opens a TensorRT engine through segtrt's shim (on a GPU
 // machine with TensorRT; elsewhere trt says what is missing).
-func openEngine(path string, inputShapes map[string][]int64) (*loadedModel, error) {
-	var opts trt.RunnerOptions
+func openEngine(path string, inputShapes map[string][]int64, eng EngineOptions) (*loadedModel, error) {
+	opts := trt.RunnerOptions{CUDAGraph: eng.CUDAGraph, PluginLibs: eng.PluginLibs}
 	for _, s := range inputShapes {
 		opts.InputShape = s
 	}
@@ -138,7 +138,11 @@ func openEngine(path string, inputShapes map[string][]int64) (*loadedModel, erro
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	lm := &loadedModel{Path: path, Runner: r, InputShape: in, Backend: "trt", Setup: "TensorRT engine"}
+	setup := "TensorRT engine"
+	if eng.CUDAGraph {
+		setup += ", CUDA graph replay"
+	}
+	lm := &loadedModel{Path: path, Runner: r, InputShape: in, Backend: "trt", Setup: setup}
 	if lm.Logits, err = r.OutputShape(in); err != nil {
 		r.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)

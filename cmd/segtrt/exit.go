@@ -45,6 +45,8 @@ var flagOf = map[string]string{
 	"Limit":           "--limit",
 	"Shard":           "--shard",
 	"Workspace":       "--workspace",
+	"CUDAGraph":       "--cuda-graph",
+	"Backend":         "--backend",
 }
 
 func flagName(field string) string {

@@ -75,6 +75,8 @@ Exits 3 when a target is missed.`,
 	f.StringVar(&opts.SaveOverlays, "save-overlays", "", "write colour overlays here (an empty folder)")
 	f.StringVar(&opts.Backend, "backend", "auto", "auto, ort or trt")
 	f.StringVar(&shard, "shard", "", "validate shard I/N: images k with k mod N == I")
+	f.BoolVar(&opts.Engine.CUDAGraph, "cuda-graph", false, "replay the engine's enqueue from a CUDA graph captured once (--backend trt)")
+	f.StringArrayVar(&opts.Engine.PluginLibs, "plugin-lib", nil, "plugin library for the engine (repeatable; default the ones it was built with, if unchanged)")
 	f.DurationVar(&opts.Timing.Warmup, "warmup", validate.DefaultTiming.Warmup, "warm-up time before the timed loop")
 	f.IntVar(&opts.Timing.MinIterations, "iterations", validate.DefaultTiming.MinIterations, "minimum timed iterations")
 	f.DurationVar(&opts.Timing.MinDuration, "duration", validate.DefaultTiming.MinDuration, "minimum duration of the timed loop")
