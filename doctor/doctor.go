@@ -30,7 +30,13 @@ type Options struct {
 	TRTLib     string
 	CUDARTLib  string
 	Version    string
-	Stdout     io.Writer
+	// Smoke builds and runs an engine with both plugins instead of
+	// listing (Smoke).
+	Smoke bool
+	// Explain renders an error for people (the CLI spells options as
+	// flags); nil is err.Error().
+	Explain func(error) string
+	Stdout  io.Writer
 	// Probe finds the facts; nil is the real machine.
 	Probe Prober
 }
@@ -96,7 +102,13 @@ type Report struct {
 }
 
 // Run prints the report; it fails only when it cannot write.
-func Run(_ context.Context, opts Options) error {
+func Run(ctx context.Context, opts Options) error {
+	if opts.Smoke {
+		return Smoke(ctx, SmokeOptions{
+			Load:       trt.LoadOptions{Shim: opts.TRTShim, TensorRTLib: opts.TRTLib, CUDARTLib: opts.CUDARTLib},
+			PluginLibs: opts.PluginLibs, ORTLib: opts.ORTLib, Stdout: opts.Stdout, Explain: opts.Explain,
+		})
+	}
 	p := opts.Probe
 	if p == nil {
 		p = RealProber{TRTShim: opts.TRTShim, TRTLib: opts.TRTLib, CUDARTLib: opts.CUDARTLib}

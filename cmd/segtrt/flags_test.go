@@ -248,6 +248,10 @@ func TestDoctorFlags(t *testing.T) {
 		t.Fatalf("parsed %+v", got)
 	}
 	wantUsage(t, nil, parse(t, newDoctorCmd(record), "extra"), "unknown command")
+	if err := parse(t, newDoctorCmd(record), "--smoke", "--trt-shim", "/s"); err != nil || !got.Smoke || got.TRTShim != "/s" || got.Explain == nil {
+		t.Fatalf("--smoke: %v %+v", err, got)
+	}
+	wantUsage(t, nil, parse(t, newDoctorCmd(record), "--smoke", "--json"), "give --json or --smoke, not both")
 }
 
 // An option error from the work comes out with this command line's flag

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 )
 
 // Error is an error whose message names options.
@@ -39,10 +40,33 @@ func (e *Error) Usage() bool { return e.usage }
 func (e *Error) Error() string { return e.Render(func(field string) string { return field }) }
 
 // Render formats the message with each {Field} replaced by name(Field).
+// %w formats its error as %v does (Unwrap returns it).
 func (e *Error) Render(name func(field string) string) string {
 	f := ref.ReplaceAllStringFunc(e.format, func(m string) string { return name(m[1 : len(m)-1]) })
-	return fmt.Sprintf(f, e.args...)
+	return fmt.Sprintf(strings.ReplaceAll(f, "%w", "%v"), e.args...)
 }
+
+// Unwrap returns the errors the format wraps with %w, as fmt.Errorf's
+// errors do, so that errors.Is sees through an option error.
+func (e *Error) Unwrap() []error {
+	var out []error
+	i := 0 // the argument the next verb formats
+	for _, v := range verb.FindAllString(e.format, -1) {
+		if v == "%%" {
+			continue
+		}
+		if v == "%w" && i < len(e.args) {
+			if err, ok := e.args[i].(error); ok {
+				out = append(out, err)
+			}
+		}
+		i++
+	}
+	return out
+}
+
+// verb matches the format's verbs in order (%% is no verb).
+var verb = regexp.MustCompile(`%[-+# 0-9.]*[a-zA-Z%]`)
 
 // As finds an option error in err's chain.
 func As(err error) (*Error, bool) {

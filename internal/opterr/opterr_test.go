@@ -1,6 +1,7 @@
 package opterr
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 )
@@ -26,5 +27,17 @@ func TestUsage(t *testing.T) {
 	}
 	if e, _ := As(Hintf("x")); e.Usage() {
 		t.Error("Hintf is usage")
+	}
+}
+
+// %w renders as the wrapped error's text and stays visible to errors.Is.
+func TestWrappedErrors(t *testing.T) {
+	base := errors.New("library not found")
+	err := Hintf("100%% sure: %d tries, %w: give {ORTLib}", 3, base)
+	if got := err.Error(); got != "100% sure: 3 tries, library not found: give ORTLib" {
+		t.Fatalf("got %q", got)
+	}
+	if !errors.Is(err, base) || !errors.Is(fmt.Errorf("x: %w", err), base) {
+		t.Fatal("errors.Is does not see the wrapped error")
 	}
 }

@@ -146,7 +146,7 @@ func Check(opts Options) (*plan, error) {
 		return nil, err
 	}
 	if len(p.model.Plugins) > 0 && len(p.plugins) == 0 {
-		return nil, opterr.Hintf("%s uses segtrt plugins (%s): give {PluginLibs} bin/%s (make plugins), or set %s",
+		return nil, opterr.Hintf("%s uses segtrt plugins (%s): give {PluginLibs} bin/%s (make native), or set %s",
 			opts.Model, strings.Join(p.model.Plugins, ", "), trt.PluginLibName(trt.Majors[0]), trt.EnvPluginLib)
 	}
 	if opts.CalibCache != "" {
