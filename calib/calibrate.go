@@ -7,6 +7,7 @@ import (
 
 	"github.com/segtrt/segtrt/dataset"
 	"github.com/segtrt/segtrt/internal/filehash"
+	"github.com/segtrt/segtrt/internal/pathcheck"
 	"github.com/segtrt/segtrt/onnx/graph"
 	"github.com/segtrt/segtrt/onnx/onnxio"
 	"github.com/segtrt/segtrt/onnx/qdq"
@@ -21,6 +22,10 @@ func Run(ctx context.Context, o Options) error {
 	o = o.withDefaults()
 	if o.Model == "" || o.Data == "" || o.Out == "" {
 		return fmt.Errorf("calibrate needs a model, a data set and an output")
+	}
+	if err := pathcheck.Check(pathcheck.In("Model", o.Model), pathcheck.InFolder("Data", o.Data),
+		pathcheck.Out("Out", o.Out), pathcheck.Out("Cache", o.Cache), pathcheck.Out("Report", o.Report)); err != nil {
+		return err
 	}
 	m, g, res, err := loadForQDQ(o.Model, o.InputShapes)
 	if err != nil {

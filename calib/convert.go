@@ -8,6 +8,7 @@ import (
 	"sort"
 
 	"github.com/segtrt/segtrt/internal/fserr"
+	"github.com/segtrt/segtrt/internal/pathcheck"
 	"github.com/segtrt/segtrt/onnx/graph"
 	"github.com/segtrt/segtrt/onnx/onnxio"
 	"github.com/segtrt/segtrt/onnx/qdq"
@@ -41,6 +42,9 @@ func (o ConvertOptions) withDefaults() ConvertOptions {
 // o.FromCache, no data needed.
 func FromCache(o ConvertOptions) error {
 	o = o.withDefaults()
+	if err := pathcheck.Check(pathcheck.In("FromCache", o.FromCache), pathcheck.In("Model", o.Model), pathcheck.Out("Out", o.Out)); err != nil {
+		return err
+	}
 	c, err := readCacheFile(o.FromCache)
 	if err != nil {
 		return err
@@ -96,6 +100,9 @@ func FromCache(o ConvertOptions) error {
 // the cache o.Cache.
 func FromQDQ(o ConvertOptions) error {
 	o = o.withDefaults()
+	if err := pathcheck.Check(pathcheck.In("FromQDQ", o.FromQDQ), pathcheck.Out("Cache", o.Cache)); err != nil {
+		return err
+	}
 	m, err := onnxio.Load(o.FromQDQ)
 	if err != nil {
 		return err

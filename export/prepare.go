@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/segtrt/segtrt/internal/pathcheck"
 	"github.com/segtrt/segtrt/onnx/graph"
 	"github.com/segtrt/segtrt/onnx/onnxio"
 	"github.com/segtrt/segtrt/onnx/passes"
@@ -64,6 +65,13 @@ func ParseCrop(s string) ([2]int64, error) {
 func Run(ctx context.Context, opts Options) error {
 	if opts.Model == "" || opts.Out == "" {
 		return errors.New("export needs a model and an output")
+	}
+	outs := []pathcheck.Path{pathcheck.In("Model", opts.Model), pathcheck.Out("Out", opts.Out)}
+	if opts.FP16 {
+		outs = append(outs, pathcheck.Out("Out", EmulationPath(opts.Out)))
+	}
+	if err := pathcheck.Check(outs...); err != nil {
+		return err
 	}
 	f := opts.Fusion
 	m, err := onnxio.Load(opts.Model)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/segtrt/segtrt/dataset"
 	"github.com/segtrt/segtrt/internal/filehash"
+	"github.com/segtrt/segtrt/internal/pathcheck"
 	"github.com/segtrt/segtrt/score"
 )
 
@@ -26,6 +27,13 @@ type MergeOptions struct {
 func Merge(ctx context.Context, opts MergeOptions) error {
 	if len(opts.Shards) == 0 {
 		return errors.New("no shard reports to merge")
+	}
+	paths := []pathcheck.Path{pathcheck.In("Targets", opts.Targets), pathcheck.OutFolder("ReportDir", opts.ReportDir)}
+	for _, s := range opts.Shards {
+		paths = append(paths, pathcheck.In("Shards", s))
+	}
+	if err := pathcheck.Check(paths...); err != nil {
+		return err
 	}
 	var targets *Targets
 	if opts.Targets != "" {

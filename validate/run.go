@@ -15,6 +15,7 @@ import (
 	"github.com/segtrt/segtrt/internal/device"
 	"github.com/segtrt/segtrt/internal/fserr"
 	"github.com/segtrt/segtrt/internal/opterr"
+	"github.com/segtrt/segtrt/internal/pathcheck"
 	"github.com/segtrt/segtrt/internal/progress"
 	"github.com/segtrt/segtrt/ort"
 	"github.com/segtrt/segtrt/score"
@@ -82,7 +83,10 @@ func (o *Options) check() error {
 	case o.Engine.CUDAGraph && (o.Backend == "ort" || o.Backend != "trt" && strings.HasSuffix(o.Model, ".onnx")):
 		return opterr.Errorf("{CUDAGraph} replays a TensorRT engine: give an .engine with {Backend} trt")
 	}
-	return nil
+	return pathcheck.Check(pathcheck.In("Model", o.Model), pathcheck.In("Reference", o.Reference),
+		pathcheck.In("ReferenceReport", o.ReferenceReport), pathcheck.In("Targets", o.Targets), pathcheck.InFolder("Data", o.Data),
+		pathcheck.OutFolder("ReportDir", o.ReportDir), pathcheck.OutFolder("SavePredictions", o.SavePredictions),
+		pathcheck.OutFolder("SaveOverlays", o.SaveOverlays))
 }
 
 // Run validates a candidate model and writes the reports. It returns an

@@ -46,6 +46,16 @@ var flagOf = map[string]string{
 	"Shard":           "--shard",
 	"Workspace":       "--workspace",
 	"CUDAGraph":       "--cuda-graph",
+	"Model":           "--model",
+	"Data":            "--data",
+	"Cache":           "--cache",
+	"Report":          "--report",
+	"ReportDir":       "--report",
+	"Targets":         "--targets",
+	"TimingCache":     "--timing-cache",
+	"FromCache":       "--from-cache",
+	"FromQDQ":         "--from-qdq",
+	"Shards":          "shard report",
 	"Backend":         "--backend",
 }
 

@@ -394,7 +394,7 @@ func TestRunRefusesBeforeTensorRT(t *testing.T) {
 		{"profile vs fixed model", Options{Model: plain, Out: "e", Profile: profile(trt.ProfileInput{Name: "input", Min: []int64{1, 3, 40, 30}, Opt: []int64{1, 3, 40, 30}, Max: []int64{1, 3, 40, 30}})}, true, "fixed dimension 2 = 20"},
 		{"dynamic without profile", Options{Model: variant(t, "dynamic"), Out: "e"}, true, "is dynamic"},
 		{"calib with fp16", Options{Model: plain, Out: "e", Precision: "fp16", CalibCache: "c"}, true, "CalibCache needs Precision int8 or best"},
-		{"out is model", Options{Model: plain, Out: plain}, true, "Out is the model itself"},
+		{"out is model", Options{Model: plain, Out: plain}, true, "is the same file as Model"},
 		{"device", Options{Model: plain, Out: "e", Device: -1}, true, "Device -1"},
 		{"overwrite", Options{Model: plain, Out: existing}, false, "old.engine exists; pass Force to replace it"},
 		{"missing model", Options{Model: filepath.Join(dir, "none.onnx"), Out: "e"}, false, "none.onnx: no such file"},

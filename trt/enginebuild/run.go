@@ -7,13 +7,13 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/segtrt/segtrt/calib"
 	"github.com/segtrt/segtrt/internal/atomicfile"
 	"github.com/segtrt/segtrt/internal/opterr"
+	"github.com/segtrt/segtrt/internal/pathcheck"
 	"github.com/segtrt/segtrt/onnx/onnxio"
 	"github.com/segtrt/segtrt/trt"
 	"github.com/segtrt/segtrt/trt/enginemeta"
@@ -119,8 +119,13 @@ func Check(opts Options) (*plan, error) {
 	if opts.Device < 0 {
 		return nil, opterr.Errorf("{Device} %d: want a CUDA device index", opts.Device)
 	}
-	if filepath.Clean(opts.Out) == filepath.Clean(opts.Model) {
-		return nil, opterr.Errorf("{Out} is the model itself")
+	paths := []pathcheck.Path{pathcheck.In("Model", opts.Model), pathcheck.In("CalibCache", opts.CalibCache),
+		pathcheck.Out("Out", opts.Out), pathcheck.Out("Out", enginemeta.PathFor(opts.Out)), pathcheck.Out("TimingCache", opts.TimingCache)}
+	for _, lib := range opts.PluginLibs {
+		paths = append(paths, pathcheck.In("PluginLibs", lib))
+	}
+	if err := pathcheck.Check(paths...); err != nil {
+		return nil, err
 	}
 	if !opts.Force {
 		for _, f := range []string{opts.Out, enginemeta.PathFor(opts.Out)} {
