@@ -7,6 +7,7 @@ import (
 
 	"github.com/segtrt/segtrt/dataset"
 	"github.com/segtrt/segtrt/internal/filehash"
+	"github.com/segtrt/segtrt/internal/interrupt"
 	"github.com/segtrt/segtrt/internal/pathcheck"
 	"github.com/segtrt/segtrt/onnx/graph"
 	"github.com/segtrt/segtrt/onnx/onnxio"
@@ -87,6 +88,7 @@ func Run(ctx context.Context, o Options) error {
 		}
 	}
 	step, done := o.Progress.Start(calibSet.Len())
+	interrupt.Stage("calibrate.collect")
 	hists, err := collect(ctx, m, g, res, names, calibSet, pre, step)
 	done()
 	if err != nil {
@@ -98,12 +100,14 @@ func Run(ctx context.Context, o Options) error {
 	if o.Method != Auto && o.Report == "" {
 		methods = []Method{o.Method}
 	}
+	interrupt.Stage("calibrate.ranges")
 	all, err := computeRanges(ctx, names, hists, methods, o.Percentile)
 	if err != nil {
 		return err
 	}
 	chosen := o.Method
 	if o.Method == Auto {
+		interrupt.Stage("calibrate.auto")
 		if chosen, err = runAuto(ctx, o, m, g, plan, names, hists, all, scoreSet, pre, rep.Auto); err != nil {
 			return err
 		}
@@ -129,6 +133,7 @@ func Run(ctx context.Context, o Options) error {
 		rep.Tensors = append(rep.Tensors, tr)
 	}
 	if o.MaxMIoUDrop > 0 {
+		interrupt.Stage("calibrate.sensitivity")
 		if plan, err = runSensitivity(ctx, o, m, g, res, plan, amax, pre, rep); err != nil {
 			return err
 		}
@@ -136,6 +141,9 @@ func Run(ctx context.Context, o Options) error {
 	}
 	out, err := quantizedModel(m, g, plan, amax, rep)
 	if err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
 		return err
 	}
 	return writeOutputs(outputs{o.Out, o.Cache, o.Report, o.Stdout}, out, amax, chosen, o.TensorRT, rep)

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/segtrt/segtrt/internal/interrupt"
 	"github.com/segtrt/segtrt/internal/pathcheck"
 	"github.com/segtrt/segtrt/onnx/graph"
 	"github.com/segtrt/segtrt/onnx/onnxio"
@@ -84,6 +85,7 @@ func Run(ctx context.Context, opts Options) error {
 		return fail(err)
 	}
 	nodesBefore := len(g.Proto.Node)
+	interrupt.Stage("export.passes")
 	folded := passes.FoldConstants(g, res)
 	g, res, err = index(m, opts.InputShapes)
 	if err != nil {
@@ -111,6 +113,9 @@ func Run(ctx context.Context, opts Options) error {
 		if half, err = convertFP16(m, opts); err != nil {
 			return fail(err)
 		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	if err := m.Save(opts.Out, onnxio.SaveOptions{}); err != nil {
 		return err

@@ -194,6 +194,9 @@ func (r *Report) WriteDir(dir string, latencySamples []float64) error {
 	if err != nil {
 		return err
 	}
+	if err := atomicfile.Aborted(); err != nil {
+		return err
+	}
 	for _, e := range entries {
 		if err := os.Rename(filepath.Join(tmp, e.Name()), filepath.Join(dir, e.Name())); err != nil {
 			return fmt.Errorf("%s: %w", dir, err)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -13,7 +12,7 @@ import (
 
 	"github.com/segtrt/segtrt/dataset"
 	"github.com/segtrt/segtrt/internal/device"
-	"github.com/segtrt/segtrt/internal/fserr"
+	"github.com/segtrt/segtrt/internal/interrupt"
 	"github.com/segtrt/segtrt/internal/opterr"
 	"github.com/segtrt/segtrt/internal/pathcheck"
 	"github.com/segtrt/segtrt/internal/progress"
@@ -129,11 +128,23 @@ func Run(ctx context.Context, opts Options) error {
 			return err
 		}
 	}
-	for field, dir := range map[string]string{"SavePredictions": opts.SavePredictions, "SaveOverlays": opts.SaveOverlays} {
-		if err := prepareOutputDir(field, dir); err != nil {
+	for _, dir := range []string{opts.ReportDir, opts.SavePredictions, opts.SaveOverlays} {
+		lock, err := lockOutput(dir)
+		if err != nil {
 			return err
 		}
+		defer lock.release()
 	}
+	preds, err := stageDir("SavePredictions", opts.SavePredictions)
+	if err != nil {
+		return err
+	}
+	defer preds.discard()
+	overlays, err := stageDir("SaveOverlays", opts.SaveOverlays)
+	if err != nil {
+		return err
+	}
+	defer overlays.discard()
 	cand, err := openModel(opts.Model, opts.Backend, opts.ORTLib, opts.InputShapes, opts.Engine)
 	if err != nil {
 		return err
@@ -153,8 +164,9 @@ func Run(ctx context.Context, opts Options) error {
 	if err := pre.Validate(); err != nil {
 		return fmt.Errorf("%s: %w", opts.Model, err)
 	}
-	out := &outputs{set: set, predDir: opts.SavePredictions, overlayDir: opts.SaveOverlays}
+	out := &outputs{set: set, predDir: preds.path(), overlayDir: overlays.path()}
 	step, done := opts.Progress.Start(set.Len())
+	interrupt.Stage("validate.pass")
 	res, err := evaluate(ctx, set, cand, ref, pre, out, step)
 	done()
 	if err != nil {
@@ -163,6 +175,7 @@ func Run(ctx context.Context, opts Options) error {
 	if total(res.Cand) == 0 {
 		return fmt.Errorf("%s/%s: labels have no evaluated pixels (all ignore)", opts.Data, opts.Split)
 	}
+	interrupt.Stage("validate.timing")
 	samples, timedWall, gpuMs, err := timeRunner(ctx, cand, res.FirstInput, res.FirstInputDims, opts.Timing)
 	if err != nil {
 		return fmt.Errorf("%s: timed loop: %w", cand.Path, err)
@@ -205,6 +218,15 @@ func Run(ctx context.Context, opts Options) error {
 		shard.LatencySamplesMs, shard.TimedWallS, shard.PassWallS = ms, timedWall.Seconds(), res.Wall.Seconds()
 		shard.AgreePixels, shard.LabelPixels = res.Agree, res.Pixels
 		rep.Shard = shard
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := preds.commit(); err != nil {
+		return err
+	}
+	if err := overlays.commit(); err != nil {
+		return err
 	}
 	return finish(rep, targets, lat, ms, opts.ReportDir, opts.Stdout)
 }
@@ -259,26 +281,6 @@ func sameImages(stored, rep *Report, path string) error {
 	if stored.Split != rep.Split || strings.Join(stored.ImageNames, ",") != strings.Join(rep.ImageNames, ",") {
 		return fmt.Errorf("%s: %w", path, opterr.Hintf("the reference report covers %d images of split %q, this run %d images of %q; they must be the same images (same {Split}, {Limit} and {Shard})",
 			stored.Images, stored.Split, rep.Images, rep.Split))
-	}
-	return nil
-}
-
-// prepareOutputDir makes a predictions/overlays folder, refusing one that
-// holds other files: Cityscapes' script must find exactly one prediction
-// per image there.
-func prepareOutputDir(field, dir string) error {
-	if dir == "" {
-		return nil
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("%s: %w", dir, fserr.Reason(err))
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return fmt.Errorf("%s: %w", dir, fserr.Reason(err))
-	}
-	if len(entries) > 0 {
-		return opterr.Errorf("{"+field+"} %s is not empty; give an empty or new folder", dir)
 	}
 	return nil
 }

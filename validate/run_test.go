@@ -236,3 +236,43 @@ func TestBadInputLeavesNoReport(t *testing.T) {
 		})
 	}
 }
+
+// A second run on the same outputs stops at once; a failed run leaves no
+// predictions folder; a successful one moves the finished folder into place.
+func TestPredictionFoldersAreWrittenWhole(t *testing.T) {
+	dir := t.TempDir()
+	pred := filepath.Join(dir, "pred")
+
+	held, err := lockOutput(pred)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := baseOptions(t)
+	o.SavePredictions = pred
+	if err := Run(context.Background(), o); err == nil || !strings.Contains(err.Error(), "another segtrt run is writing it") {
+		t.Fatalf("concurrent run: %v", err)
+	}
+	held.release()
+
+	o = baseOptions(t)
+	o.SavePredictions = pred
+	o.Targets = filepath.Join(dir, "missing.yaml") // fails after the pass
+	o.ReferenceReport = ""
+	if err := Run(context.Background(), o); err == nil {
+		t.Fatal("a missing targets file passed")
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Fatalf("a failed run left %v", entries)
+	}
+
+	o = baseOptions(t)
+	o.SavePredictions = pred
+	if err := Run(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(dir)
+	preds, _ := os.ReadDir(pred)
+	if len(entries) != 1 || entries[0].Name() != "pred" || len(preds) == 0 {
+		t.Fatalf("after a run: %v, %d predictions", entries, len(preds))
+	}
+}

@@ -7,14 +7,17 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
+
+	"github.com/segtrt/segtrt/internal/atomicfile"
+	"github.com/segtrt/segtrt/internal/interrupt"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The first SIGINT or SIGTERM cancels the run; a second exits at once.
+	ctx, stop := interrupt.Context(context.Background())
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -22,8 +25,16 @@ func main() {
 
 // run executes one command line and returns the process exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	// Once interrupted, no output is committed: every file is written to a
+	// temporary name and renamed into place by atomicfile, which asks this.
+	atomicfile.Abort = func() error { return context.Cause(ctx) }
+	defer func() { atomicfile.Abort = nil }()
 	root := newRootCmd(stdout, stderr)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
+	if sig, ok := interrupt.Cause(ctx); ok {
+		fmt.Fprintf(stderr, "segtrt: %s: stopped, no output written\n", sig)
+		return sig.ExitCode()
+	}
 	return report(err, stderr)
 }

@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/segtrt/segtrt/internal/interrupt"
 	"github.com/segtrt/segtrt/internal/opterr"
 	"github.com/segtrt/segtrt/internal/progress"
 )
@@ -60,12 +61,20 @@ type job struct {
 // Run renders the requested images into Out in the Cityscapes layout. Each
 // image depends on (Seed, split, index, split size, size) alone, so the
 // same options give byte-identical files whatever the number of workers.
-// Files are written atomically; a cancelled ctx stops the workers and
+// Files are written atomically; a cancelled ctx stops the workers. A run
+// that fails or is cancelled removes Out if it made it, and otherwise
 // leaves only complete samples. Out must not hold other files under
 // leftImg8bit/ or gtFine/ (a smaller re-run would otherwise leave a mix).
-func Run(ctx context.Context, opt Options) error {
+func Run(ctx context.Context, opt Options) (err error) {
 	if err := opt.validate(); err != nil {
 		return err
+	}
+	if _, statErr := os.Stat(opt.Out); errors.Is(statErr, os.ErrNotExist) {
+		defer func() {
+			if err != nil {
+				os.RemoveAll(opt.Out)
+			}
+		}()
 	}
 	var jobs []job
 	want := map[string]bool{}
@@ -105,6 +114,7 @@ func Run(ctx context.Context, opt Options) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	interrupt.Stage("synth.render")
 	next := make(chan job)
 	errs := make(chan error, workers)
 	var wg sync.WaitGroup

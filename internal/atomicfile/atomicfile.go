@@ -13,6 +13,20 @@ import (
 )
 
 // Write calls fill with a temporary file in path's directory and, if fill
+// Abort, when set, is asked before each file is renamed into place: a
+// non-nil answer (the run was interrupted) leaves the temporary file
+// removed and the destination untouched. The CLI sets it.
+var Abort func() error
+
+// Aborted is Abort's answer (nil when unset), for writers that rename
+// other than through Write (folders written as a whole).
+func Aborted() error {
+	if Abort == nil {
+		return nil
+	}
+	return Abort()
+}
+
 // succeeds, renames it to path. On any error the temporary file is removed.
 func Write(path string, fill func(w io.Writer) error) (err error) {
 	dir, base := filepath.Split(path)
@@ -41,6 +55,9 @@ func Write(path string, fill func(w io.Writer) error) (err error) {
 	}
 	if err = f.Close(); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err = Aborted(); err != nil {
+		return err
 	}
 	if err = os.Rename(tmp, path); err != nil {
 		return fmt.Errorf("%s: %w", path, fserr.Reason(err))
