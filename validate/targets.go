@@ -1,7 +1,11 @@
 package validate
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"io"
+	"math"
 	"os"
 	"strings"
 
@@ -50,12 +54,24 @@ func LoadTargets(path string, classNames []string) (*Targets, error) {
 var targetKeys = []string{"min_miou", "max_miou_drop", "max_class_iou_drop", "min_fps", "max_latency_p99_ms"}
 
 // ParseTargets decodes targets.yaml content key by key, so that every
-// error names the key and line at fault.
+// error names the key and line at fault. Everything is checked here, before
+// any work: one document, no duplicate keys, no nulls, finite numbers in
+// their ranges (percentages and drops in 0..100, rates and latencies
+// above 0).
 func ParseTargets(data []byte, classNames []string) (*Targets, error) {
 	var t Targets
 	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("%s", oneLine(err.Error()))
+	}
+	var second yaml.Node
+	if err := dec.Decode(&second); !errors.Is(err, io.EOF) {
+		line := second.Line
+		if err != nil {
+			return nil, fmt.Errorf("%s", oneLine(err.Error()))
+		}
+		return nil, fmt.Errorf("line %d: a second YAML document; targets.yaml holds one", line)
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 || doc.Content[0].Kind == yaml.ScalarNode && doc.Content[0].Tag == "!!null" {
 		return &t, nil // empty file: no targets
@@ -66,8 +82,12 @@ func ParseTargets(data []byte, classNames []string) (*Targets, error) {
 	}
 	number := func(n *yaml.Node, key string) (*float64, error) {
 		var v float64
-		if n.Kind != yaml.ScalarNode || n.Decode(&v) != nil {
-			return nil, fmt.Errorf("line %d: %s: want a number, got %q", n.Line, key, n.Value)
+		if n.Kind != yaml.ScalarNode || n.Tag == "!!null" || n.Decode(&v) != nil {
+			return nil, fmt.Errorf("line %d: %s: want a number, got %s", n.Line, key, shown(n))
+		}
+		lo, hi, open := limitsOf(key)
+		if math.IsNaN(v) || math.IsInf(v, 0) || v < lo || v > hi || open && v == lo {
+			return nil, fmt.Errorf("line %d: %s: %s is out of range (%s)", n.Line, key, shown(n), rangeText(lo, hi, open))
 		}
 		return &v, nil
 	}
@@ -116,6 +136,9 @@ func classDropLimits(v *yaml.Node, classNames []string, number func(*yaml.Node, 
 	c := &ClassDropLimits{ByClass: map[string]float64{}}
 	for i := 0; i+1 < len(v.Content); i += 2 {
 		name := v.Content[i].Value
+		if _, dup := c.ByClass[name]; dup {
+			return nil, fmt.Errorf("line %d: %s: class %q given twice", v.Content[i].Line, key, name)
+		}
 		if !known[name] {
 			return nil, fmt.Errorf("line %d: %s: unknown class %q (classes: %s)", v.Content[i].Line, key, name, strings.Join(classNames, ", "))
 		}
@@ -126,6 +149,39 @@ func classDropLimits(v *yaml.Node, classNames []string, number func(*yaml.Node, 
 		c.ByClass[name] = *p
 	}
 	return c, nil
+}
+
+// limitsOf is a key's allowed range: [lo, hi], or (lo, hi] when open.
+func limitsOf(key string) (lo, hi float64, open bool) {
+	switch {
+	case key == "min_fps" || key == "max_latency_p99_ms":
+		return 0, math.MaxFloat64, true
+	default: // mIoU and drops, in points
+		return 0, 100, false
+	}
+}
+
+func rangeText(lo, hi float64, open bool) string {
+	if hi == math.MaxFloat64 {
+		return "want a number above 0"
+	}
+	return fmt.Sprintf("want %g to %g", lo, hi)
+}
+
+// shown quotes a node's value for an error, cut short: a 10 MB value must
+// not be echoed whole.
+func shown(n *yaml.Node) string {
+	if n.Kind != yaml.ScalarNode {
+		return "a " + map[yaml.Kind]string{yaml.MappingNode: "mapping", yaml.SequenceNode: "list"}[n.Kind]
+	}
+	if n.Tag == "!!null" {
+		return "null"
+	}
+	v := n.Value
+	if len(v) > 40 {
+		v = v[:40] + "..."
+	}
+	return fmt.Sprintf("%q", v)
 }
 
 func oneLine(s string) string {

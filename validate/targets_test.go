@@ -31,11 +31,23 @@ func TestParseTargets(t *testing.T) {
 
 func TestBadTargets(t *testing.T) {
 	for text, want := range map[string]string{
-		"min_mIoU: 60\n":                      "min_mIoU",
-		"min_miou: sixty\n":                   "min_miou",
-		"max_class_iou_drop:\n  roads: 2\n":   `unknown class "roads"`,
-		"max_class_iou_drop: [1, 2]\n":        "max_class_iou_drop",
-		"min_miou: 60\n  nested: [unclosed\n": "yaml",
+		"min_mIoU: 60\n":                                  "min_mIoU",
+		"min_miou: sixty\n":                               "min_miou",
+		"max_class_iou_drop:\n  roads: 2\n":               `unknown class "roads"`,
+		"max_class_iou_drop: [1, 2]\n":                    "max_class_iou_drop",
+		"min_miou: 60\n  nested: [unclosed\n":             "yaml",
+		"min_miou: .nan\n":                                `line 1: min_miou: ".nan" is out of range (want 0 to 100)`,
+		"max_miou_drop: .inf\n":                           `line 1: max_miou_drop: ".inf" is out of range`,
+		"min_fps: -.inf\n":                                "min_fps",
+		"min_fps: 0\n":                                    `min_fps: "0" is out of range (want a number above 0)`,
+		"min_miou: -5\n":                                  `min_miou: "-5" is out of range`,
+		"max_latency_p99_ms: -1\n":                        "max_latency_p99_ms",
+		"min_miou: null\n":                                "line 1: min_miou: want a number, got null",
+		"min_miou:\n":                                     "want a number, got null",
+		"min_miou: 60\nmin_miou: 70\n":                    "line 2: min_miou given twice",
+		"max_class_iou_drop:\n  road: 1\n  road: 2\n":     `line 3: max_class_iou_drop: class "road" given twice`,
+		"min_miou: 60\n---\nmin_miou: 99\n":               "line 2: a second YAML document",
+		"min_miou: " + strings.Repeat("9", 1<<20) + "x\n": `got "9999999999999999999999999999999999999999..."`,
 	} {
 		_, err := ParseTargets([]byte(text), names3)
 		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "\n") {
