@@ -121,8 +121,10 @@ func ReadCache(r io.Reader) (*Cache, error) {
 			return nil, fmt.Errorf("line %d: scale %q of %q is not 8 hex digits", line, truncate(hex), name)
 		}
 		s := math.Float32frombits(uint32(bits))
-		if math.IsNaN(float64(s)) || math.IsInf(float64(s), 0) || s < 0 {
-			return nil, fmt.Errorf("line %d: scale of %q is %v", line, name, s)
+		// TensorRT divides by the scale: it must be finite, positive and
+		// normal (at least FLT_MIN, 2^-126).
+		if math.IsNaN(float64(s)) || math.IsInf(float64(s), 0) || !(s >= 0x1p-126) {
+			return nil, fmt.Errorf("line %d: scale of %q is %v; want a finite number of at least 2^-126", line, name, s)
 		}
 		if _, dup := c.Scales[name]; dup {
 			return nil, fmt.Errorf("line %d: tensor %q appears twice", line, name)
@@ -133,6 +135,17 @@ func ReadCache(r io.Reader) (*Cache, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// VersionWarning is a warning when the header names a TensorRT version
+// segtrt does not know, else "": TensorRT 8 to 11, as major*1000+minor*100+
+// patch (TensorRT 8 and 9's own) or major*10000+minor*100+patch.
+func (c *Cache) VersionWarning() string {
+	switch v := c.Version; {
+	case v >= 8000 && v < 10000, v >= 80000 && v < 120000:
+		return ""
+	}
+	return fmt.Sprintf("the cache header names TensorRT version code %d, which is not TensorRT 8 to 11: was it written by this tool chain?", c.Version)
 }
 
 func truncate(s string) string {

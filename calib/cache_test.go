@@ -9,7 +9,7 @@ import (
 
 func TestCacheRoundTrip(t *testing.T) {
 	c := &Cache{Version: DefaultTensorRT.Code(), Calibrator: CalibratorClass(Entropy), Scales: map[string]float32{
-		"input": Scale(2.64), "/stem/Conv_output_0": Scale(12.7), "logits": 0,
+		"input": Scale(2.64), "/stem/Conv_output_0": Scale(12.7), "logits": 0x1p-126,
 	}}
 	var buf bytes.Buffer
 	if err := WriteCache(&buf, c); err != nil {
@@ -17,7 +17,7 @@ func TestCacheRoundTrip(t *testing.T) {
 	}
 	// Bits by hand (Python struct.pack("<f", x)): 12.7/127 = 0.1 -> 3dcccccd,
 	// 2.64/127 -> 3caa4a57.
-	want := "TRT-101600-EntropyCalibration2\n/stem/Conv_output_0: 3dcccccd\ninput: 3caa4a57\nlogits: 00000000\n"
+	want := "TRT-101600-EntropyCalibration2\n/stem/Conv_output_0: 3dcccccd\ninput: 3caa4a57\nlogits: 00800000\n"
 	if buf.String() != want {
 		t.Fatalf("got\n%s\nwant\n%s", buf.String(), want)
 	}
@@ -53,11 +53,23 @@ func TestBadCaches(t *testing.T) {
 		"TRT-101600-EntropyCalibration2\nx\n": "line 2",
 		"TRT-101600-EntropyCalibration2\nx: zz\n":                  "not 8 hex digits",
 		"TRT-101600-EntropyCalibration2\nx: 7fc00000\n":            "is NaN",
+		"TRT-101600-EntropyCalibration2\nx: 00000000\n":            `scale of "x" is 0; want a finite number of at least 2^-126`,
+		"TRT-101600-EntropyCalibration2\nx: 00000001\n":            `scale of "x" is 1e-45`,
+		"TRT-101600-EntropyCalibration2\nx: 7f800000\n":            "is +Inf",
+		"TRT-101600-EntropyCalibration2\nx: bf800000\n":            "is -1",
 		"TRT-101600-EntropyCalibration2\nx: 3c010a14\nx: 3c010a14": "twice",
 	} {
 		_, err := ReadCache(strings.NewReader(text))
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: got %v, want %q", text, err, want)
+		}
+	}
+}
+
+func TestCacheVersionWarning(t *testing.T) {
+	for code, known := range map[int]bool{8601: true, 80601: true, 101600: true, 110100: true, 42: false, 7103: false, 130000: false} {
+		if w := (&Cache{Version: code}).VersionWarning(); (w == "") != known {
+			t.Errorf("%d: %q", code, w)
 		}
 	}
 }

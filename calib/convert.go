@@ -3,6 +3,7 @@ package calib
 import (
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"regexp"
 	"sort"
@@ -48,6 +49,9 @@ func FromCache(o ConvertOptions) error {
 	c, err := readCacheFile(o.FromCache)
 	if err != nil {
 		return err
+	}
+	if w := c.VersionWarning(); w != "" && o.Stderr != nil {
+		fmt.Fprintf(o.Stderr, "warning: %s: %s\n", o.FromCache, w)
 	}
 	m, g, res, err := loadForQDQ(o.Model, o.InputShapes)
 	if err != nil {
@@ -126,6 +130,9 @@ func FromQDQ(o ConvertOptions) error {
 		vals, err := graph.Float64s(st)
 		if err != nil || len(vals) != 1 {
 			return fmt.Errorf("%s: node %s: activation scale must be one float (per tensor)", o.FromQDQ, graph.NodeName(n))
+		}
+		if s := float32(vals[0]); !(s >= 0x1p-126) || math.IsInf(float64(s), 0) {
+			return fmt.Errorf("%s: node %s: scale of %q is %v; want a finite number of at least 2^-126", o.FromQDQ, graph.NodeName(n), n.Input[0], s)
 		}
 		c.Scales[n.Input[0]] = float32(vals[0])
 	}

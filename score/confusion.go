@@ -3,6 +3,7 @@ package score
 import (
 	"fmt"
 	"math"
+	"math/bits"
 )
 
 // Ignore is the trainId of pixels that are not scored.
@@ -47,7 +48,11 @@ func (m *ConfusionMatrix) Merge(other *ConfusionMatrix) error {
 		return fmt.Errorf("cannot merge a %d-class matrix into a %d-class one", other.NumClasses, m.NumClasses)
 	}
 	for i, c := range other.Counts {
-		m.Counts[i] += c
+		sum, carry := bits.Add64(m.Counts[i], c, 0)
+		if carry != 0 {
+			return fmt.Errorf("confusion count (%d, %d) overflows: %d + %d pixels", i/m.NumClasses, i%m.NumClasses, m.Counts[i], c)
+		}
+		m.Counts[i] = sum
 	}
 	return nil
 }

@@ -35,3 +35,7 @@ func Predict(l Logits, outH, outW int, dst []uint8) error {
 	argmax.Resized(l.Data, l.C, l.H, l.W, outH, outW, dst)
 	return nil
 }
+
+// NonFinite counts the NaN and infinite values among logits: argmax would
+// silently read them as some class.
+func NonFinite(data []float32) int { return argmax.NonFinite(data) }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"sort"
 	"time"
 
@@ -82,7 +83,16 @@ func Merge(ctx context.Context, opts MergeOptions) error {
 		timedWall, passes float64
 		agree, pixels     uint64
 		names             []string
+		nonFinite         *NonFinite
 	)
+	add := func(a *uint64, b uint64, what string) error {
+		s, carry := bits.Add64(*a, b, 0)
+		if carry != 0 {
+			return fmt.Errorf("%s overflows when the shards are added", what)
+		}
+		*a = s
+		return nil
+	}
 	for _, s := range shards {
 		if err := cand.Merge(fromRows(s.Candidate.Confusion)); err != nil {
 			return err
@@ -95,9 +105,23 @@ func Merge(ctx context.Context, opts MergeOptions) error {
 		ms = append(ms, s.Shard.LatencySamplesMs...)
 		timedWall += s.Shard.TimedWallS
 		passes += s.Shard.PassWallS
-		agree += s.Shard.AgreePixels
-		pixels += s.Shard.LabelPixels
+		if err := add(&agree, s.Shard.AgreePixels, "agree_pixels"); err != nil {
+			return err
+		}
+		if err := add(&pixels, s.Shard.LabelPixels, "label_pixels"); err != nil {
+			return err
+		}
 		names = append(names, s.ImageNames...)
+		if nf := s.NonFiniteLogits; nf != nil {
+			if nonFinite == nil {
+				nonFinite = &NonFinite{First: []string{}}
+			}
+			if err := add(&nonFinite.Values, nf.Values, "non_finite_logits"); err != nil {
+				return err
+			}
+			nonFinite.Images += nf.Images
+			nonFinite.First = append(nonFinite.First, nf.First...)
+		}
 	}
 	sort.Strings(names)
 	files := first.Files
@@ -128,6 +152,11 @@ func Merge(ctx context.Context, opts MergeOptions) error {
 			rep.compare(&rs, agree, pixels)
 		}
 	}
+	if nonFinite != nil {
+		sort.Strings(nonFinite.First)
+		nonFinite.First = nonFinite.First[:min(len(nonFinite.First), 10)]
+	}
+	rep.NonFiniteLogits = nonFinite
 	lat := Summarize(msToDurations(ms), time.Duration(timedWall*float64(time.Second)))
 	rep.setLatency(lat, timedWall, first.Timing.WarmupS)
 	rep.Timing.Runner, rep.Timing.PassLanes = first.Timing.Runner, first.Timing.PassLanes

@@ -21,6 +21,8 @@ type evalResult struct {
 	Lanes          int           // images inferred at once
 	FirstInput     []float32     // the first image's tensor, for the timed loop
 	FirstInputDims []int64
+	// NonFinite counts the candidate's NaN and infinite logits by image.
+	NonFinite map[string]int
 }
 
 // job carries one image from inference to the metrics stage.
@@ -87,6 +89,12 @@ func evaluate(ctx context.Context, set *dataset.Set, cand, ref *loadedModel, pre
 			mu.Lock()
 			defer mu.Unlock()
 			res.Cand.Merge(local.cand.CM)
+			for name, n := range local.nonFinite {
+				if res.NonFinite == nil {
+					res.NonFinite = map[string]int{}
+				}
+				res.NonFinite[name] += n
+			}
 			if ref != nil {
 				res.Ref.Merge(local.ref.CM)
 				res.Agree += local.agree
@@ -300,6 +308,7 @@ func take(ctx context.Context, free chan []float32) ([]float32, error) {
 type scorer struct {
 	cand, ref     *score.Scorer
 	agree, pixels uint64
+	nonFinite     map[string]int // candidate's NaN/Inf logits by image
 }
 
 func newScorer(withRef bool) *scorer {
@@ -311,6 +320,12 @@ func newScorer(withRef bool) *scorer {
 }
 
 func (s *scorer) score(j job, cand, ref *loadedModel, out *outputs) error {
+	if n := score.NonFinite(j.cand); n > 0 {
+		if s.nonFinite == nil {
+			s.nonFinite = map[string]int{}
+		}
+		s.nonFinite[j.sample.Entry.Name] += n
+	}
 	predC, err := s.cand.Add(logitsOf(cand, j.cand), j.sample)
 	if err != nil {
 		return err

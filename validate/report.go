@@ -39,6 +39,9 @@ type Report struct {
 	MIoUDrop       *float64            `json:"miou_drop"`
 	ClassIoUDrop   map[string]*float64 `json:"class_iou_drop"`
 	PixelAgreement *float64            `json:"pixel_agreement"`
+	// NonFiniteLogits counts the candidate's NaN and infinite logits; any
+	// fails the gate (target finite_outputs). Absent when there are none.
+	NonFiniteLogits *NonFinite `json:"non_finite_logits,omitempty"`
 	LatencyMs      LatencyMs           `json:"latency_ms"`
 	// GPUMs is the GPU compute time of the timed runs, from CUDA events
 	// around the enqueue (copies excluded); TensorRT engines only.
@@ -86,6 +89,31 @@ func hashFiles(opts Options) (Files, error) {
 		*p.dst = &h
 	}
 	return f, nil
+}
+
+// NonFinite is the non_finite_logits object.
+type NonFinite struct {
+	Values uint64 `json:"values"`
+	Images int    `json:"images"`
+	// First are the first images with any, in the split's order.
+	First []string `json:"first_images"`
+}
+
+// nonFiniteOf summarises counts by image (in order, the first ten).
+func nonFiniteOf(byImage map[string]int, order []string) *NonFinite {
+	if len(byImage) == 0 {
+		return nil
+	}
+	nf := &NonFinite{Images: len(byImage), First: []string{}}
+	for _, n := range byImage {
+		nf.Values += uint64(n)
+	}
+	for _, name := range order {
+		if byImage[name] > 0 && len(nf.First) < 10 {
+			nf.First = append(nf.First, name)
+		}
+	}
+	return nf
 }
 
 // LatencyMs is the latency_ms object: the runner alone, milliseconds.

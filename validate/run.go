@@ -206,6 +206,7 @@ func Run(ctx context.Context, opts Options) error {
 		rep.ReferenceModel = storedRef.Model
 		rep.compare(&storedRef.Candidate, 0, 0)
 	}
+	rep.NonFiniteLogits = nonFiniteOf(res.NonFinite, res.Images)
 	lat := Summarize(samples, timedWall)
 	rep.setLatency(lat, timedWall.Seconds(), opts.Timing.Warmup.Seconds())
 	rep.Timing.Runner, rep.Timing.PassLanes = cand.Setup, res.Lanes
@@ -239,6 +240,11 @@ func finish(rep *Report, targets *Targets, lat Latency, latencyMs []float64, rep
 	rep.Targets = []TargetResult{}
 	if targets != nil {
 		rep.Targets = Check(targets, rep.Candidate, rep.Reference, lat)
+	}
+	if nf := rep.NonFiniteLogits; nf != nil {
+		// NaN or Inf logits score as some class; the run cannot pass.
+		rep.Targets = append(rep.Targets, TargetResult{Name: "finite_outputs", Want: 0, Got: float64(nf.Values)})
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d NaN or infinite logits in %d images (first: %s)", nf.Values, nf.Images, strings.Join(nf.First, ", ")))
 	}
 	var missed []string
 	for _, t := range rep.Targets {

@@ -19,6 +19,9 @@ import (
 	"github.com/segtrt/segtrt/internal/filehash"
 	"github.com/segtrt/segtrt/internal/opterr"
 	"github.com/segtrt/segtrt/internal/testmodels"
+	"github.com/segtrt/segtrt/onnx/onnxio"
+	"github.com/segtrt/segtrt/onnx/onnxpb"
+	"google.golang.org/protobuf/proto"
 )
 
 var miniData = filepath.Join(testmodels.Root(), "testdata", "cityscapes-mini")
@@ -274,5 +277,43 @@ func TestPredictionFoldersAreWrittenWhole(t *testing.T) {
 	preds, _ := os.ReadDir(pred)
 	if len(entries) != 1 || entries[0].Name() != "pred" || len(preds) == 0 {
 		t.Fatalf("after a run: %v, %d predictions", entries, len(preds))
+	}
+}
+
+// A candidate whose logits hold NaN fails the gate (exit 3's error) with
+// the count and the images, even without a targets file.
+func TestNaNLogitsFailTheGate(t *testing.T) {
+	m, err := onnxio.Load(testmodels.Path("seg19-64x128.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := m.Proto.Graph
+	out := g.Output[0].GetName()
+	// logits' = logits + Log(-1 - Abs(logits)): NaN everywhere.
+	g.Initializer = append(g.Initializer, &onnxpb.TensorProto{Name: proto.String("minus_one"), DataType: proto.Int32(int32(onnxpb.TensorProto_FLOAT)), FloatData: []float32{-1}})
+	g.Node = append(g.Node,
+		&onnxpb.NodeProto{OpType: proto.String("Abs"), Input: []string{out}, Output: []string{"abs"}},
+		&onnxpb.NodeProto{OpType: proto.String("Sub"), Input: []string{"minus_one", "abs"}, Output: []string{"neg"}},
+		&onnxpb.NodeProto{OpType: proto.String("Log"), Input: []string{"neg"}, Output: []string{"nan"}},
+		&onnxpb.NodeProto{OpType: proto.String("Add"), Input: []string{out, "nan"}, Output: []string{"nan_logits"}})
+	g.Output[0].Name = proto.String("nan_logits")
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "nan.onnx")
+	if err := m.Save(bad, onnxio.SaveOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	o := baseOptions(t)
+	o.Model = bad
+	o.ReportDir = filepath.Join(dir, "report")
+	err = Run(context.Background(), o)
+	if !errors.Is(err, ErrTargetMissed) || !strings.Contains(err.Error(), "finite_outputs") {
+		t.Fatalf("got %v", err)
+	}
+	var rep Report
+	readJSON(t, filepath.Join(o.ReportDir, "report.json"), &rep)
+	nf := rep.NonFiniteLogits
+	n := rep.Images
+	if nf == nil || nf.Images != n || nf.Values != uint64(n*19*16*32) || len(nf.First) != min(n, 10) || rep.Pass {
+		t.Fatalf("non_finite_logits %+v of %d images, pass %v", nf, n, rep.Pass)
 	}
 }

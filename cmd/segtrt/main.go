@@ -10,9 +10,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/segtrt/segtrt/internal/atomicfile"
 	"github.com/segtrt/segtrt/internal/interrupt"
+	"github.com/segtrt/segtrt/internal/usage"
 )
 
 func main() {
@@ -32,6 +34,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root := newRootCmd(stdout, stderr)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
+	if err != nil && strings.HasPrefix(err.Error(), "unknown command ") {
+		// cobra's own message for a command it does not know: bad usage.
+		err = usage.Errorf("%v (see 'segtrt --help')", err)
+	}
 	if sig, ok := interrupt.Cause(ctx); ok {
 		fmt.Fprintf(stderr, "segtrt: %s: stopped, no output written\n", sig)
 		return sig.ExitCode()

@@ -36,7 +36,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"inspect", filepath.Join(dir, "missing.onnx")}, 1, "missing.onnx: no such file"},
 		{[]string{"inspect", notONNX}, 1, "notes.onnx: not an ONNX model"},
 		{[]string{"inspect", "--input-shape", "image:1x3x20x30", testmodels.Path("plain.onnx")}, 1, `--input-shape names "image"`},
-		{[]string{"nosuchcommand"}, 1, "unknown command"},
+		{[]string{"nosuchcommand"}, 2, "unknown command"},
 		{[]string{"build", "--model", "m.onnx"}, 2, "build needs --model and --out"},
 		{[]string{"calibrate"}, 2, "calibrate needs --model"},
 		{[]string{"validate"}, 2, "--model is required"},

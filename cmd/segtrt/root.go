@@ -16,7 +16,8 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 calibrates them for INT8 on Cityscapes-layout data, builds TensorRT engines and
 validates accuracy (mIoU) and speed against release targets.
 
-Exit codes: 0 ok, 1 error, 2 bad usage, 3 a validation target was missed.`,
+Exit codes: 0 ok, 1 error, 2 bad usage, 3 a validation target was missed,
+130/143 interrupted by SIGINT/SIGTERM.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

@@ -29,6 +29,9 @@ func Insert(g *graph.Graph, p *Plan, amax Scales) error {
 		if !ok {
 			return fmt.Errorf("no calibrated range for tensor %q", s.Tensor)
 		}
+		if !finite(a) || a < 0 {
+			return fmt.Errorf("tensor %q: range %v is not a finite, non-negative number", s.Tensor, a)
+		}
 		scale := scaleOf(a)
 		sName, zName := s.Tensor+"_scale", s.Tensor+"_zero_point"
 		gp.Initializer = append(gp.Initializer, floatScalar(sName, scale), int8Tensor(zName, nil, []int8{0}))
@@ -80,6 +83,9 @@ func quantizeWeight(g *graph.Graph, t *onnxpb.TensorProto, w Weight, added *[]*o
 	}
 	scales := make([]float32, len(amax))
 	for i, a := range amax {
+		if !finite(a) {
+			return fmt.Errorf("weight %q: channel %d holds NaN or infinite values", w.Name, i)
+		}
 		scales[i] = scaleOf(a)
 	}
 	per := len(vals) / len(scales)
@@ -142,6 +148,8 @@ func sortedWeights(p *Plan) []string {
 // scaleOf is amax/127 in float32; a zero or subnormal scale (an all-zero
 // weight channel) becomes the smallest normal one, so that no consumer
 // ever divides by zero or meets a scale TensorRT refuses.
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
 func scaleOf(amax float64) float32 {
 	s := float32(amax / 127)
 	if !(s >= 0x1p-126) {

@@ -158,3 +158,19 @@ func BenchmarkResized(b *testing.B) {
 		})
 	}
 }
+
+func TestNonFinite(t *testing.T) {
+	data := make([]float32, 1000)
+	for i := range data {
+		data[i] = float32(i) - 500
+	}
+	data[3], data[500], data[999] = float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1))
+	data[10] = math.MaxFloat32 // the largest finite value is finite
+	data[11] = math.SmallestNonzeroFloat32
+	if got := NonFinite(data); got != 3 {
+		t.Fatalf("got %d", got)
+	}
+	if NonFinite(nil) != 0 {
+		t.Fatal("nil")
+	}
+}
