@@ -42,7 +42,7 @@ type Report struct {
 	// NonFiniteLogits counts the candidate's NaN and infinite logits; any
 	// fails the gate (target finite_outputs). Absent when there are none.
 	NonFiniteLogits *NonFinite `json:"non_finite_logits,omitempty"`
-	LatencyMs      LatencyMs           `json:"latency_ms"`
+	LatencyMs       LatencyMs  `json:"latency_ms"`
 	// GPUMs is the GPU compute time of the timed runs, from CUDA events
 	// around the enqueue (copies excluded); TensorRT engines only.
 	GPUMs       *LatencyMs        `json:"gpu_ms,omitempty"`
