@@ -87,12 +87,26 @@ func Init(flagPath string) (Info, error) {
 		return Info{}, err
 	}
 	onnxruntime.SetSharedLibraryPath(path)
-	if err := onnxruntime.InitializeEnvironment(); err != nil {
+	// ONNX Runtime 1.30's POSIX telemetry writes a device id and an event
+	// database under $HOME/.cache at environment creation, before any API
+	// can turn it off; only its environment variable opts out in time (two
+	// spellings across releases). A user's own setting is kept.
+	for _, v := range []string{"ORT_DISABLE_TELEMETRY", "ORT_TELEMETRY_DISABLED"} {
+		if _, set := os.LookupEnv(v); !set {
+			os.Setenv(v, "1")
+		}
+	}
+	// ONNX Runtime's own log lines (coloured, multi-line) must not reach
+	// a CLI's stderr: every failure also comes back as a status, which
+	// segtrt reports on one line. The level is set as the environment is
+	// made, so nothing is logged before it.
+	if err := onnxruntime.InitializeEnvironment(onnxruntime.WithLogLevelFatal()); err != nil {
 		initState.err = fmt.Errorf("%s: cannot load ONNX Runtime: %v", path, err)
 		return Info{}, initState.err
 	}
-	// Warnings (e.g. about unused initializers) are noise on a CLI's stderr.
-	_ = onnxruntime.SetEnvironmentLogLevel(onnxruntime.LoggingLevelError)
+	// No telemetry: a release gate must not write or send anything it was
+	// not asked to.
+	_ = onnxruntime.DisableTelemetry()
 	initState.path, initState.version = path, onnxruntime.GetVersion()
 	return Info{initState.path, initState.version}, nil
 }

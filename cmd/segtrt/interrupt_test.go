@@ -12,6 +12,9 @@ import (
 
 	"github.com/segtrt/segtrt/internal/interrupt"
 	"github.com/segtrt/segtrt/internal/testmodels"
+	"github.com/segtrt/segtrt/onnx/onnxio"
+	"github.com/segtrt/segtrt/onnx/onnxpb"
+	"google.golang.org/protobuf/proto"
 )
 
 // TestMain lets the interrupt tests run this test binary as segtrt itself.
@@ -106,5 +109,40 @@ func TestInterruptsStopCleanly(t *testing.T) {
 				t.Errorf("left behind: %v", left)
 			}
 		})
+	}
+}
+
+// ONNX Runtime writes nothing to stderr (its log level is raised) and
+// nothing under $HOME (telemetry is off), even for a model it would warn
+// about: an initializer no node uses.
+func TestONNXRuntimeStaysQuiet(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs segtrt in a subprocess")
+	}
+	m, err := onnxio.Load(testmodels.Path("seg19-64x128.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Proto.Graph.Initializer = append(m.Proto.Graph.Initializer, &onnxpb.TensorProto{
+		Name: proto.String("unused"), DataType: proto.Int32(int32(onnxpb.TensorProto_FLOAT)), Dims: []int64{1}, FloatData: []float32{1}})
+	dir := t.TempDir()
+	model := filepath.Join(dir, "m.onnx")
+	if err := m.Save(model, onnxio.SaveOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	home := t.TempDir()
+	cmd := exec.Command(os.Args[0], "validate", "--model", model, "--data", filepath.Join(testmodels.Root(), "testdata", "cityscapes-mini"),
+		"--duration", "0s", "--iterations", "1", "--warmup", "0s")
+	cmd.Env = append(os.Environ(), "SEGTRT_TEST_MAIN=1", "HOME="+home)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%v: %s", err, stderr.String())
+	}
+	if stderr.Len() != 0 {
+		t.Errorf("stderr: %q", stderr.String())
+	}
+	if entries, _ := os.ReadDir(home); len(entries) != 0 {
+		t.Errorf("written under $HOME: %v", entries)
 	}
 }
