@@ -146,3 +146,44 @@ func TestONNXRuntimeStaysQuiet(t *testing.T) {
 		t.Errorf("written under $HOME: %v", entries)
 	}
 }
+
+// A stray libnvidia-ml.so.1 in the current folder, reachable only through a
+// relative LD_LIBRARY_PATH entry, is never loaded (its constructor would
+// exit 127); one named by SEGTRT_NVML_LIB that lacks NVML's symbols is
+// reported. doctor exits 0 either way.
+func TestStrayNVMLCannotKillDoctor(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs segtrt in a subprocess")
+	}
+	cc, err := exec.LookPath("cc")
+	if err != nil {
+		t.Skip("no C compiler")
+	}
+	dir := t.TempDir()
+	src := filepath.Join(dir, "stray.c")
+	os.WriteFile(src, []byte("#include <stdlib.h>\n__attribute__((constructor)) static void die(void) { exit(127); }\nint nvmlInit_v2(void) { return 0; }\n"), 0o644)
+	stray := filepath.Join(dir, "libnvidia-ml.so.1")
+	if b, err := exec.Command(cc, "-shared", "-fPIC", "-o", stray, src).CombinedOutput(); err != nil {
+		t.Skipf("cc: %v %s", err, b)
+	}
+	empty := filepath.Join(t.TempDir(), "libnvidia-ml.so.1")
+	os.WriteFile(src, []byte("int unrelated(void) { return 0; }\n"), 0o644)
+	if b, err := exec.Command(cc, "-shared", "-fPIC", "-o", empty, src).CombinedOutput(); err != nil {
+		t.Skipf("cc: %v %s", err, b)
+	}
+	for _, c := range []struct {
+		env  []string
+		want string
+	}{
+		{[]string{"LD_LIBRARY_PATH=.:" + os.Getenv("LD_LIBRARY_PATH")}, "GPUs"},
+		{[]string{"SEGTRT_NVML_LIB=" + empty}, empty + " is not NVML (lacks nvmlInit"},
+	} {
+		cmd := exec.Command(os.Args[0], "doctor")
+		cmd.Dir = dir
+		cmd.Env = append(append(os.Environ(), "SEGTRT_TEST_MAIN=1"), c.env...)
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), c.want) {
+			t.Errorf("%v: %v\n%s", c.env, err, out)
+		}
+	}
+}

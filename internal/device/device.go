@@ -5,12 +5,15 @@ package device
 
 import (
 	"bufio"
+	"debug/elf"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
 
 	"github.com/NVIDIA/go-nvml/pkg/nvml"
+	"github.com/segtrt/segtrt/internal/libfind"
 )
 
 // Facts are written into every report.
@@ -57,6 +60,65 @@ func cpuModel() string {
 	return runtime.GOARCH
 }
 
+// EnvNVMLLib names NVML's library (a file or its folder), searched first.
+const EnvNVMLLib = "SEGTRT_NVML_LIB"
+
+const nvmlName = "libnvidia-ml.so.1"
+
+// nvmlPath finds NVML the way segtrt finds every library (libfind: the
+// variable, the binary's folder, absolute LD_LIBRARY_PATH entries, the
+// system folders), then by bare name through ld.so.cache, but only when
+// LD_LIBRARY_PATH has no relative entry: a stray copy in the current
+// folder must never be loaded (its constructor runs on dlopen).
+func nvmlPath(e libfind.Env) (string, bool) {
+	if p, _ := e.FindFile(nvmlName, "", EnvNVMLLib); p != "" {
+		return p, true
+	}
+	if v := e.Getenv(EnvNVMLLib); v != "" {
+		return "", false // named, and not there: no guessing
+	}
+	for _, d := range filepath.SplitList(e.Getenv("LD_LIBRARY_PATH")) {
+		if !filepath.IsAbs(d) {
+			return "", false
+		}
+	}
+	return nvmlName, true
+}
+
+// nvmlSymbols are the entry points go-nvml calls here. A library without
+// one would not fail a call: the dynamic linker ends the process (exit 127)
+// when the lazily bound symbol is first used, so they are checked first.
+var nvmlSymbols = []string{"nvmlInit", "nvmlInit_v2", "nvmlShutdown", "nvmlErrorString", "nvmlSystemGetDriverVersion",
+	"nvmlDeviceGetCount_v2", "nvmlDeviceGetHandleByIndex_v2", "nvmlDeviceGetName", "nvmlDeviceGetUUID",
+	"nvmlDeviceGetCudaComputeCapability", "nvmlDeviceGetMemoryInfo", "nvmlDeviceGetClockInfo"}
+
+// missingSymbols lists the NVML entry points the ELF file at path does not
+// export (none for a bare name, which the loader resolves).
+func missingSymbols(path string) []string {
+	if !filepath.IsAbs(path) {
+		return nil
+	}
+	f, err := elf.Open(path)
+	if err != nil {
+		return []string{"everything: " + err.Error()}
+	}
+	defer f.Close()
+	syms, _ := f.DynamicSymbols()
+	have := map[string]bool{}
+	for _, s := range syms {
+		if s.Section != elf.SHN_UNDEF {
+			have[s.Name] = true
+		}
+	}
+	var missing []string
+	for _, n := range nvmlSymbols {
+		if !have[n] {
+			missing = append(missing, n)
+		}
+	}
+	return missing
+}
+
 // gpus asks NVML; a missing driver library is the usual "no GPU" case.
 func gpus() (out []GPU, note string) {
 	out = []GPU{}
@@ -67,17 +129,25 @@ func gpus() (out []GPU, note string) {
 			out, note = []GPU{}, "NVML failed"
 		}
 	}()
-	if ret := nvml.Init(); ret != nvml.SUCCESS {
-		return out, "no GPU: NVML unavailable (" + nvml.ErrorString(ret) + ")"
+	path, ok := nvmlPath(libfind.OS)
+	if !ok {
+		return out, "no GPU: NVML unavailable (no " + nvmlName + " where segtrt looks; set " + EnvNVMLLib + ")"
 	}
-	defer nvml.Shutdown()
-	driver, _ := nvml.SystemGetDriverVersion()
-	n, ret := nvml.DeviceGetCount()
+	if missing := missingSymbols(path); len(missing) > 0 {
+		return out, "no GPU: " + path + " is not NVML (lacks " + strings.Join(missing, ", ") + ")"
+	}
+	lib := nvml.New(nvml.WithLibraryPath(path))
+	if ret := lib.Init(); ret != nvml.SUCCESS {
+		return out, "no GPU: NVML unavailable (" + path + ": " + nvml.ErrorString(ret) + ")"
+	}
+	defer lib.Shutdown()
+	driver, _ := lib.SystemGetDriverVersion()
+	n, ret := lib.DeviceGetCount()
 	if ret != nvml.SUCCESS || n == 0 {
 		return out, "no GPU: NVML found no devices"
 	}
 	for i := 0; i < n; i++ {
-		d, ret := nvml.DeviceGetHandleByIndex(i)
+		d, ret := lib.DeviceGetHandleByIndex(i)
 		if ret != nvml.SUCCESS {
 			continue
 		}
