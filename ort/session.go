@@ -75,6 +75,9 @@ func NewSession(m *onnxio.Model, opts Options) (*Session, error) {
 	for _, d := range g.Inputs[0].GetType().GetTensorType().GetShape().GetDim() {
 		s.declared = append(s.declared, d.GetDimValue())
 	}
+	if err := CheckElements(fmt.Sprintf("input %q", s.Input), s.declared); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
 	for _, o := range g.Proto.Output {
 		if dt := o.GetType().GetTensorType().GetElemType(); dt != int32(onnxpb.TensorProto_FLOAT) {
 			return nil, fmt.Errorf("%s: output %q is %s, want FLOAT", name, o.GetName(), onnxpb.TensorProto_DataType(dt))
@@ -204,6 +207,11 @@ func (s *Session) outputBuffers(shape []int64) ([]*onnxruntime.Tensor[float32], 
 	if err != nil {
 		return nil, err
 	}
+	for i, o := range sh {
+		if err := CheckElements("output "+s.Outputs[i], o); err != nil {
+			return nil, err
+		}
+	}
 	bufs := make([]*onnxruntime.Tensor[float32], len(s.Outputs))
 	for i := range s.Outputs {
 		bufs[i], err = onnxruntime.NewEmptyTensor[float32](onnxruntime.NewShape(sh[i]...))
@@ -296,6 +304,31 @@ func (s *Session) checkInput(shape []int64) error {
 	}
 	if !ok {
 		return fmt.Errorf("input %q is %s; the model declares %s", s.Input, dims(shape), dims(s.declared))
+	}
+	return CheckElements(fmt.Sprintf("input %q", s.Input), shape)
+}
+
+// MaxTensorElements bounds every tensor segtrt allocates for a model:
+// 2^31 floats (8 GiB), far above any segmentation network's (Cityscapes'
+// 19x1024x2048 logits are 40 M). A model declaring more is refused before
+// anything is allocated, in one line, not by the Go runtime's out-of-memory
+// crash.
+const MaxTensorElements = 1 << 31
+
+// CheckElements refuses a shape over MaxTensorElements (or one whose
+// element count overflows).
+func CheckElements(what string, shape []int64) error {
+	n := int64(1)
+	for _, d := range shape {
+		if d > 0 && n > MaxTensorElements/d {
+			return fmt.Errorf("%s is %s: more than segtrt's limit of 2^31 elements per tensor", what, dims(shape))
+		}
+		if d > 0 {
+			n *= d
+		}
+	}
+	if n > MaxTensorElements {
+		return fmt.Errorf("%s is %s: more than segtrt's limit of 2^31 elements per tensor", what, dims(shape))
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/segtrt/segtrt/internal/testmodels"
 	"github.com/segtrt/segtrt/onnx/graph"
 	"github.com/segtrt/segtrt/onnx/onnxio"
+	"github.com/segtrt/segtrt/onnx/onnxpb"
 )
 
 // torchIO reads the input and outputs torch computed for a fixture.
@@ -183,5 +184,27 @@ func TestRunAllIntoCallerBuffers(t *testing.T) {
 	sets[1][0] = sets[1][0][1:]
 	if err := s.RunAllInto(io[0], meta.InputShape, sets[1]); err == nil {
 		t.Fatal("short buffer accepted")
+	}
+}
+
+// A tiny model declaring a 1x3x100000x100000 input is refused in one line
+// before anything is allocated, not by an out-of-memory crash.
+func TestHugeDeclaredInputIsRefused(t *testing.T) {
+	m, err := onnxio.Load(testmodels.Path("seg19-64x128.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dims := m.Proto.Graph.Input[0].Type.GetTensorType().Shape.Dim
+	dims[2].Value = &onnxpb.TensorShapeProto_Dimension_DimValue{DimValue: 100000}
+	dims[3].Value = &onnxpb.TensorShapeProto_Dimension_DimValue{DimValue: 100000}
+	_, err = NewSession(m, Options{Threads: 1})
+	if err == nil || !strings.Contains(err.Error(), "1x3x100000x100000: more than segtrt's limit of 2^31 elements") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("got %v", err)
+	}
+	if err := CheckElements("x", []int64{1 << 40, 1 << 40}); err == nil {
+		t.Fatal("an overflowing count passed")
+	}
+	if err := CheckElements("x", []int64{1, 19, 1024, 2048}); err != nil {
+		t.Fatal(err)
 	}
 }

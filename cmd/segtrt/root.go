@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/segtrt/segtrt/internal/usage"
+	"github.com/segtrt/segtrt/onnx/onnxio"
 )
 
 func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -23,6 +24,10 @@ Exit codes: 0 ok, 1 error, 2 bad usage, 3 a validation target was missed,
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
+	// External data must resolve inside the model's folder; data stores
+	// that keep weights behind links to a cache elsewhere need this.
+	root.PersistentFlags().BoolVar(&onnxio.AllowExternalLinks, "allow-external-links", false,
+		"let a model's external data resolve through links to files outside its folder (regular files only)")
 	// Flag mistakes are usage errors (exit 2), not failures of the work.
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usage.Errorf("%s: %v (see '%s --help')", c.CommandPath(), err, c.CommandPath())

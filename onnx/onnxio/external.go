@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/segtrt/segtrt/internal/atomicfile"
+	"github.com/segtrt/segtrt/internal/fserr"
 	"github.com/segtrt/segtrt/onnx/onnxpb"
 )
 
@@ -87,6 +89,64 @@ func isExternal(t *onnxpb.TensorProto) bool {
 	return t.GetDataLocation() == onnxpb.TensorProto_EXTERNAL
 }
 
+// AllowExternalLinks lets external data resolve, through symbolic links,
+// to files outside the model's folder (data stores that keep weights in a
+// cache elsewhere do this); the CLI's --allow-external-links sets it. They
+// must be regular files either way.
+var AllowExternalLinks bool
+
+// openExternal opens external data file loc of a model in dir: a regular
+// file whose real path (links resolved) stays inside dir's, as onnx's
+// checker requires, unless AllowExternalLinks.
+func openExternal(dir, loc string) (*os.File, error) {
+	path := filepath.Join(dir, loc)
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return nil, fmt.Errorf("external data: %w", fserr.Reason(err))
+	}
+	if !AllowExternalLinks {
+		realDir, err := filepath.EvalSymlinks(dir)
+		if err != nil {
+			return nil, fmt.Errorf("external data: %w", err)
+		}
+		if rel, err := filepath.Rel(realDir, real); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return nil, fmt.Errorf("external data %s resolves to %s, outside the model's folder (give --allow-external-links to allow links out of it)", loc, real)
+		}
+	}
+	st, err := os.Stat(real)
+	if err != nil {
+		return nil, fmt.Errorf("external data: %w", fserr.Reason(err))
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("external data %s is not a regular file (%s)", loc, st.Mode().Type())
+	}
+	return os.Open(real)
+}
+
+// elemBytes are the sizes of the fixed-size ONNX element types.
+var elemBytes = map[onnxpb.TensorProto_DataType]int64{
+	onnxpb.TensorProto_FLOAT: 4, onnxpb.TensorProto_UINT8: 1, onnxpb.TensorProto_INT8: 1, onnxpb.TensorProto_UINT16: 2,
+	onnxpb.TensorProto_INT16: 2, onnxpb.TensorProto_INT32: 4, onnxpb.TensorProto_INT64: 8, onnxpb.TensorProto_BOOL: 1,
+	onnxpb.TensorProto_FLOAT16: 2, onnxpb.TensorProto_DOUBLE: 8, onnxpb.TensorProto_UINT32: 4, onnxpb.TensorProto_UINT64: 8,
+	onnxpb.TensorProto_BFLOAT16: 2,
+}
+
+// tensorBytes is the byte size t's type and dims give, when both are
+// known and the product does not overflow.
+func tensorBytes(t *onnxpb.TensorProto) (int64, bool) {
+	n, ok := elemBytes[onnxpb.TensorProto_DataType(t.GetDataType())]
+	if !ok {
+		return 0, false
+	}
+	for _, d := range t.GetDims() {
+		if d < 0 || d > 0 && n > math.MaxInt64/d {
+			return 0, false
+		}
+		n *= d
+	}
+	return n, true
+}
+
 // resolveExternal reads every external tensor into RawData.
 func (m *Model) resolveExternal(dir string) error {
 	files := map[string]*os.File{}
@@ -105,18 +165,27 @@ func (m *Model) resolveExternal(dir string) error {
 		}
 		f, ok := files[ref.Location]
 		if !ok {
-			f, err = os.Open(filepath.Join(dir, ref.Location))
-			if err != nil {
-				return fmt.Errorf("tensor %q: external data: %w", t.GetName(), err)
+			if f, err = openExternal(dir, ref.Location); err != nil {
+				return fmt.Errorf("tensor %q: %w", t.GetName(), err)
 			}
 			files[ref.Location] = f
 		}
+		st, err := f.Stat()
+		if err != nil {
+			return err
+		}
 		if ref.Length < 0 {
-			st, err := f.Stat()
-			if err != nil {
-				return err
-			}
 			ref.Length = st.Size() - ref.Offset
+		}
+		// The tensor's own size bounds what is read: a length the file
+		// or the shape cannot back is refused before allocating.
+		if want, ok := tensorBytes(t); ok && ref.Length != want {
+			return fmt.Errorf("tensor %q: external data %s claims %d bytes, but a %s tensor of shape %v is %d",
+				t.GetName(), ref.Location, ref.Length, onnxpb.TensorProto_DataType(t.GetDataType()), t.GetDims(), want)
+		}
+		if ref.Offset < 0 || ref.Length < 0 || ref.Offset > st.Size() || ref.Length > st.Size()-ref.Offset {
+			return fmt.Errorf("tensor %q: external data %s at offset %d length %d: file too short (%d bytes)",
+				t.GetName(), ref.Location, ref.Offset, ref.Length, st.Size())
 		}
 		buf := make([]byte, ref.Length)
 		if _, err := f.ReadAt(buf, ref.Offset); err != nil {

@@ -41,6 +41,20 @@ const maxProtoBytes = 2<<30 - 1
 
 // Load reads and checks an ONNX file. Errors name the file and the problem.
 func Load(path string) (*Model, error) {
+	// A FIFO or a device (/dev/zero) would block or never end: models are
+	// read only from regular files, and only if protobuf could decode them.
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, fserr.Reason(err))
+	}
+	switch {
+	case st.IsDir():
+		return nil, fmt.Errorf("%s: is a folder, not an ONNX file", path)
+	case !st.Mode().IsRegular():
+		return nil, fmt.Errorf("%s: not a regular file (%s); segtrt reads models only from regular files", path, st.Mode().Type())
+	case st.Size() > maxProtoBytes:
+		return nil, fmt.Errorf("%s: %d bytes, over protobuf's 2 GiB limit for one message: store the weights as external data", path, st.Size())
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, fserr.Reason(err))

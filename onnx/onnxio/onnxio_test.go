@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"google.golang.org/protobuf/encoding/protowire"
@@ -175,4 +177,85 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("parsed model does not marshal: %v", err)
 		}
 	})
+}
+
+// savedExternal writes the external-data fixture into a fresh folder and
+// returns the model and its data file.
+func savedExternal(t *testing.T) (model, data string) {
+	t.Helper()
+	m, err := Load(testmodels.Path("external/plain-ext.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	model = filepath.Join(dir, "m.onnx")
+	if err := m.Save(model, SaveOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return model, model + ".data"
+}
+
+func TestExternalDataThroughLinks(t *testing.T) {
+	model, data := savedExternal(t)
+	// The data moved out of the folder, a link left in its place.
+	elsewhere := filepath.Join(t.TempDir(), "weights.bin")
+	if err := os.Rename(data, elsewhere); err != nil {
+		t.Fatal(err)
+	}
+	os.Symlink(elsewhere, data)
+	if _, err := Load(model); err == nil || !strings.Contains(err.Error(), "resolves to "+elsewhere+", outside the model's folder") {
+		t.Fatalf("link out of the folder: %v", err)
+	}
+	AllowExternalLinks = true
+	defer func() { AllowExternalLinks = false }()
+	if _, err := Load(model); err != nil {
+		t.Fatalf("with --allow-external-links: %v", err)
+	}
+	// Never a device, even when links out are allowed.
+	os.Remove(data)
+	os.Symlink("/dev/zero", data)
+	if _, err := Load(model); err == nil || !strings.Contains(err.Error(), "is not a regular file") {
+		t.Fatalf("link to /dev/zero: %v", err)
+	}
+}
+
+// A length the tensor's shape does not back is refused before reading, even
+// when a sparse file could serve it.
+func TestExternalLengthIsCheckedAgainstTheShape(t *testing.T) {
+	model, data := savedExternal(t)
+	f, err := os.OpenFile(data, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Truncate(2 << 30) // sparse: 2 GiB on paper
+	f.Close()
+	raw, _ := os.ReadFile(model)
+	m, err := Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, init := range m.Proto.Graph.Initializer {
+		for _, kv := range init.ExternalData {
+			if kv.GetKey() == "length" {
+				kv.Value = proto.String(strconv.Itoa(2 << 30))
+			}
+		}
+	}
+	out, _ := proto.Marshal(m.Proto)
+	os.WriteFile(model, out, 0o644)
+	if _, err := Load(model); err == nil || !strings.Contains(err.Error(), "claims 2147483648 bytes, but a FLOAT tensor of shape") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestModelsOnlyFromRegularFiles(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "m.onnx")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{fifo, "/dev/zero"} {
+		if _, err := Load(p); err == nil || !strings.Contains(err.Error(), p+": not a regular file") {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
 }
