@@ -15,6 +15,9 @@
 package cost
 
 import (
+	"errors"
+	"math"
+
 	"github.com/segtrt/segtrt/internal/opterr"
 
 	"github.com/segtrt/segtrt/onnx/graph"
@@ -86,8 +89,12 @@ func CountMACs(g *graph.Graph, res shapes.Result) (MACs, error) {
 			return m, &graph.NodeError{Node: n, Msg: err.Error()}
 		}
 		if macs > 0 {
-			m.ByOp[n.GetOpType()] += macs
-			m.Total += macs
+			by, ok1 := addInt(m.ByOp[n.GetOpType()], macs)
+			total, ok2 := addInt(m.Total, macs)
+			if !ok1 || !ok2 {
+				return m, &graph.NodeError{Node: n, Msg: "the MAC count overflows 64 bits at these shapes"}
+			}
+			m.ByOp[n.GetOpType()], m.Total = by, total
 		}
 	}
 	return m, nil
@@ -118,14 +125,14 @@ func nodeMACs(n *onnxpb.NodeProto, res shapes.Result) (int64, error) {
 			return 0, err
 		}
 		// Every output element is a dot product over Cin/group x kernel.
-		return prod(y) * prod(w[1:]), nil
+		return mul(prod(y), prod(w[1:]))
 	case "ConvTranspose":
 		x, err := get(n.Input[0])
 		if err != nil {
 			return 0, err
 		}
 		// Every input element scatters into Cout/group x kernel outputs.
-		return prod(x) * prod(w[1:]), nil
+		return mul(prod(x), prod(w[1:]))
 	case "Gemm":
 		a, err := get(n.Input[0])
 		if err != nil {
@@ -139,7 +146,7 @@ func nodeMACs(n *onnxpb.NodeProto, res shapes.Result) (int64, error) {
 		if graph.AttrInt(n, "transA", 0) != 0 {
 			k = a[0]
 		}
-		return prod(y) * k, nil
+		return mul(prod(y), k)
 	default: // MatMul
 		a, err := get(n.Input[0])
 		if err != nil {
@@ -149,14 +156,36 @@ func nodeMACs(n *onnxpb.NodeProto, res shapes.Result) (int64, error) {
 		if err != nil {
 			return 0, err
 		}
-		return prod(y) * a[len(a)-1], nil
+		return mul(prod(y), a[len(a)-1])
 	}
 }
+
+// overflowed marks a product past int64 (prod's answer then, carried by mul).
+const overflowed = -1
 
 func prod(s []int64) int64 {
 	p := int64(1)
 	for _, d := range s {
+		if d < 0 || d > 0 && p > math.MaxInt64/d {
+			return overflowed
+		}
 		p *= d
 	}
 	return p
+}
+
+// mul is a*b, or an error when either overflowed or the product does:
+// inspect must never print a wrapped count (it printed MACs 0).
+func mul(a, b int64) (int64, error) {
+	if a < 0 || b < 0 || b > 0 && a > math.MaxInt64/b {
+		return 0, errors.New("the MAC count overflows 64 bits at these shapes")
+	}
+	return a * b, nil
+}
+
+func addInt(a, b int64) (int64, bool) {
+	if a > math.MaxInt64-b {
+		return 0, false
+	}
+	return a + b, true
 }

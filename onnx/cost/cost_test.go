@@ -1,6 +1,7 @@
 package cost
 
 import (
+	"math"
 	"testing"
 
 	"github.com/segtrt/segtrt/internal/testmodels"
@@ -98,5 +99,25 @@ func BenchmarkInspectResNet18(b *testing.B) {
 		if _, err := CountMACs(g, res); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// A count past 64 bits is an error, never a wrapped number (inspect
+// printed MACs 0).
+func TestMACOverflowIsAnError(t *testing.T) {
+	if p := prod([]int64{1 << 32, 1 << 32}); p != overflowed {
+		t.Fatalf("prod %d", p)
+	}
+	if _, err := mul(prod([]int64{1 << 32, 1 << 32}), 3); err == nil {
+		t.Fatal("an overflowed product multiplied")
+	}
+	if _, err := mul(1<<40, 1<<40); err == nil {
+		t.Fatal("2^80 fit")
+	}
+	if v, err := mul(1<<30, 1<<30); err != nil || v != 1<<60 {
+		t.Fatalf("%d %v", v, err)
+	}
+	if _, ok := addInt(math.MaxInt64, 1); ok {
+		t.Fatal("MaxInt64 + 1 fit")
 	}
 }
