@@ -2,6 +2,7 @@ package calib
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -28,20 +29,31 @@ func Run(ctx context.Context, o Options) error {
 		pathcheck.Out("Out", o.Out), pathcheck.Out("Cache", o.Cache), pathcheck.Out("Report", o.Report)); err != nil {
 		return err
 	}
-	m, g, res, err := loadForQDQ(o.Model, o.InputShapes)
-	if err != nil {
-		return err
-	}
-	plan, err := qdq.NewPlan(g, res, qdq.ExcludeMatching(o.Exclude))
-	if err != nil {
-		return fmt.Errorf("%s: %w", o.Model, err)
-	}
 	set, err := dataset.Open(o.Data, o.Split)
 	if err != nil {
 		return err
 	}
 	if set.Len() == 0 {
 		return fmt.Errorf("%s: split %q has no images", o.Data, o.Split)
+	}
+	m, g, res, err := loadForQDQ(o.Model, o.InputShapes)
+	var dyn *dynamicInput
+	if errors.As(err, &dyn) {
+		// A dynamic model is calibrated at the images' own (one) size.
+		h, w, serr := set.ImageSize()
+		if serr != nil {
+			return serr
+		}
+		o.InputShapes = map[string][]int64{dyn.input: {1, 3, int64(h), int64(w)}}
+		fmt.Fprintf(o.Stderr, "note: %s has a dynamic input; using %s:1x3x%dx%d, the size of the %s images\n", o.Model, dyn.input, h, w, o.Split)
+		m, g, res, err = loadForQDQ(o.Model, o.InputShapes)
+	}
+	if err != nil {
+		return err
+	}
+	plan, err := qdq.NewPlan(g, res, qdq.ExcludeMatching(o.Exclude))
+	if err != nil {
+		return fmt.Errorf("%s: %w", o.Model, err)
 	}
 	rep := &Report{SchemaVersion: SchemaVersion, Percentile: o.Percentile, Tensors: []TensorReport{}, Weights: []WeightReport{}, Excluded: plan.Excluded}
 	if rep.Model, err = filehash.Of(o.Model); err != nil {

@@ -6,6 +6,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/segtrt/segtrt/internal/opterr"
 	"github.com/segtrt/segtrt/onnx/graph"
 	"github.com/segtrt/segtrt/onnx/onnxio"
 	"github.com/segtrt/segtrt/onnx/onnxpb"
@@ -37,10 +38,23 @@ func loadForQDQ(path string, inputShapes map[string][]int64) (*onnxio.Model, *gr
 		return nil, nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	in := res[g.Inputs[0].GetName()]
+	if len(in.Shape) == 4 && (in.Shape[1] == 3 || in.Shape[1] < 0) && !in.Static() && len(inputShapes) == 0 {
+		return nil, nil, nil, &dynamicInput{path: path, input: g.Inputs[0].GetName()}
+	}
 	if !in.Static() || len(in.Shape) != 4 || in.Shape[1] != 3 {
-		return nil, nil, nil, fmt.Errorf("%s: input %q is %s; want a static 1x3xHxW (give --input-shape)", path, g.Inputs[0].GetName(), in)
+		return nil, nil, nil, fmt.Errorf("%s: %w", path, opterr.Hintf("input %q is %s; want a static 1x3xHxW (give {InputShapes})", g.Inputs[0].GetName(), in))
 	}
 	return m, g, res, nil
+}
+
+// dynamicInput is loadForQDQ's answer for a model whose input size is
+// dynamic when no input shape was given: Run then takes the data set's.
+type dynamicInput struct{ path, input string }
+
+func (e *dynamicInput) Error() string { return e.path + ": " + e.Unwrap().Error() }
+
+func (e *dynamicInput) Unwrap() error {
+	return opterr.Hintf("input %q has a dynamic size; give {InputShapes} %s:1x3xHxW", e.input, e.input)
 }
 
 // quantizedModel inserts Q/DQ into a copy of m and records weight ranges.

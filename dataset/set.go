@@ -2,9 +2,12 @@ package dataset
 
 import (
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
 
 	"github.com/segtrt/segtrt/dataset/internal/rng"
+	"github.com/segtrt/segtrt/internal/opterr"
 )
 
 // Set is one split of a Cityscapes-layout data set: image/label pairs in
@@ -94,4 +97,43 @@ func (s *Set) Shard(i, n int) (*Set, error) {
 
 func (s *Set) with(entries []Entry) *Set {
 	return &Set{Root: s.Root, Split: s.Split, Entries: append([]Entry(nil), entries...)}
+}
+
+// ImageSize is the height and width every image of the set has, read from
+// the PNG headers alone; images of two sizes are an error naming one file
+// of each (a model with a dynamic input takes the set's size as is).
+func (s *Set) ImageSize() (h, w int, err error) {
+	var first string
+	for _, e := range s.Entries {
+		path := s.Path(e.ImagePath)
+		hdr, err := readHeaderFile(path)
+		if err != nil {
+			return 0, 0, &FileError{Path: path, Err: err}
+		}
+		switch {
+		case first == "":
+			first, h, w = path, hdr.Height, hdr.Width
+		case hdr.Height != h || hdr.Width != w:
+			return 0, 0, opterr.Hintf("images of two sizes in split %s: %s is %dx%d (HxW), %s is %dx%d; give {InputShapes} to resize them all to one",
+				s.Split, first, h, w, path, hdr.Height, hdr.Width)
+		}
+	}
+	if first == "" {
+		return 0, 0, fmt.Errorf("%s: split %q has no images", s.Root, s.Split)
+	}
+	return h, w, nil
+}
+
+// readHeaderFile reads a PNG file's header (33 bytes).
+func readHeaderFile(path string) (pngHeader, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return pngHeader{}, err
+	}
+	defer f.Close()
+	b := make([]byte, 33)
+	if _, err := io.ReadFull(f, b); err != nil {
+		return pngHeader{}, fmt.Errorf("%w (shorter than a PNG header)", ErrCorruptPNG)
+	}
+	return readPNGHeader(b)
 }

@@ -100,6 +100,9 @@ func Run(ctx context.Context, opts Options) error {
 	if opts.Timing == (Timing{}) {
 		opts.Timing = DefaultTiming
 	}
+	if opts.Stderr == nil {
+		opts.Stderr = io.Discard
+	}
 	var targets *Targets
 	if opts.Targets != "" {
 		var err error
@@ -146,6 +149,17 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	defer overlays.discard()
 	cand, err := openModel(opts.Model, opts.Backend, opts.ORTLib, opts.InputShapes, opts.Engine)
+	var dyn *dynamicInput
+	if errors.As(err, &dyn) && len(opts.InputShapes) == 0 {
+		// A dynamic model takes the images as they are: their one size.
+		h, w, serr := set.ImageSize()
+		if serr != nil {
+			return serr
+		}
+		opts.InputShapes = map[string][]int64{dyn.input: {1, 3, int64(h), int64(w)}}
+		fmt.Fprintf(opts.Stderr, "note: %s has a dynamic input; using %s:1x3x%dx%d, the size of the %s images\n", opts.Model, dyn.input, h, w, opts.Split)
+		cand, err = openModel(opts.Model, opts.Backend, opts.ORTLib, opts.InputShapes, opts.Engine)
+	}
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
@@ -315,5 +316,50 @@ func TestNaNLogitsFailTheGate(t *testing.T) {
 	n := rep.Images
 	if nf == nil || nf.Images != n || nf.Values != uint64(n*19*16*32) || len(nf.First) != min(n, 10) || rep.Pass {
 		t.Fatalf("non_finite_logits %+v of %d images, pass %v", nf, n, rep.Pass)
+	}
+}
+
+// A model with dynamic height and width validates without --input-shape:
+// it takes the split's image size, says so once, and scores as the same
+// model given that shape explicitly.
+func TestDynamicModelTakesTheImageSize(t *testing.T) {
+	m, err := onnxio.Load(testmodels.Path("seg19-64x128.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dims := m.Proto.Graph.Input[0].Type.GetTensorType().Shape.Dim
+	dims[2].Value = &onnxpb.TensorShapeProto_Dimension_DimParam{DimParam: "height"}
+	dims[3].Value = &onnxpb.TensorShapeProto_Dimension_DimParam{DimParam: "width"}
+	for _, o := range m.Proto.Graph.Output {
+		o.Type.GetTensorType().Shape = nil
+	}
+	dir := t.TempDir()
+	model := filepath.Join(dir, "dyn.onnx")
+	if err := m.Save(model, onnxio.SaveOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	o := baseOptions(t)
+	o.Model = model
+	var stderr bytes.Buffer
+	o.Stderr = &stderr
+	o.ReportDir = filepath.Join(dir, "auto")
+	if err := Run(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stderr.String(), "has a dynamic input; using input:1x3x128x256, the size of the val images") || strings.Count(stderr.String(), "note:") != 1 {
+		t.Fatalf("stderr %q", stderr.String())
+	}
+	o2 := baseOptions(t)
+	o2.Model = model
+	o2.InputShapes = map[string][]int64{"input": {1, 3, 128, 256}}
+	o2.ReportDir = filepath.Join(dir, "given")
+	if err := Run(context.Background(), o2); err != nil {
+		t.Fatal(err)
+	}
+	var a, b Report
+	readJSON(t, filepath.Join(dir, "auto", "report.json"), &a)
+	readJSON(t, filepath.Join(dir, "given", "report.json"), &b)
+	if a.Candidate.MIoU != b.Candidate.MIoU || fmt.Sprint(a.InputShape) != "[1 3 128 256]" {
+		t.Fatalf("auto %v %v, given %v", a.InputShape, a.Candidate.MIoU, b.Candidate.MIoU)
 	}
 }
