@@ -51,6 +51,9 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
+	if err := checkExternal(m, pathcheck.Out("Out", o.Out), pathcheck.Out("Cache", o.Cache), pathcheck.Out("Report", o.Report)); err != nil {
+		return err
+	}
 	plan, err := qdq.NewPlan(g, res, qdq.ExcludeMatching(o.Exclude))
 	if err != nil {
 		return fmt.Errorf("%s: %w", o.Model, err)

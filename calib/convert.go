@@ -57,6 +57,9 @@ func FromCache(o ConvertOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := checkExternal(m, pathcheck.Out("Out", o.Out)); err != nil {
+		return err
+	}
 	plan, err := qdq.NewPlan(g, res, qdq.ExcludeMatching(o.Exclude))
 	if err != nil {
 		return fmt.Errorf("%s: %w", o.Model, err)

@@ -7,6 +7,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/segtrt/segtrt/internal/opterr"
+	"github.com/segtrt/segtrt/internal/pathcheck"
 	"github.com/segtrt/segtrt/onnx/graph"
 	"github.com/segtrt/segtrt/onnx/onnxio"
 	"github.com/segtrt/segtrt/onnx/onnxpb"
@@ -45,6 +46,19 @@ func loadForQDQ(path string, inputShapes map[string][]int64) (*onnxio.Model, *gr
 		return nil, nil, nil, fmt.Errorf("%s: %w", path, opterr.Hintf("input %q is %s; want a static 1x3xHxW (give {InputShapes})", g.Inputs[0].GetName(), in))
 	}
 	return m, g, res, nil
+}
+
+// checkExternal refuses outputs that are one of m's external-data files
+// (read as the model's weights), once the model is read.
+func checkExternal(m *onnxio.Model, outs ...pathcheck.Path) error {
+	if len(m.External) == 0 {
+		return nil
+	}
+	paths := outs
+	for _, f := range m.ExternalFiles() {
+		paths = append(paths, pathcheck.In("Model", f))
+	}
+	return pathcheck.Check(paths...)
 }
 
 // dynamicInput is loadForQDQ's answer for a model whose input size is

@@ -31,6 +31,25 @@ type Options struct {
 	Stdout, Stderr io.Writer
 }
 
+// checkExternal adds, once the model is read, its external-data files (as
+// inputs) and the data file Save writes beside Out to the path checks: an
+// --out of m.onnx.data would overwrite the weights being read.
+func checkExternal(m *onnxio.Model, paths []pathcheck.Path) error {
+	if len(m.External) == 0 {
+		return nil
+	}
+	for _, f := range m.ExternalFiles() {
+		paths = append(paths, pathcheck.In("Model", f))
+	}
+	for _, p := range paths {
+		if p.Kind == pathcheck.OutFile && p.Path != "" {
+			paths = append(paths, pathcheck.Out(p.Field, p.Path+".data"))
+			break
+		}
+	}
+	return pathcheck.Check(paths...)
+}
+
 // ParsePlugins reads plugin pattern names (spg, avgpool; comma-separated
 // lists too) into the fusions to do.
 func ParsePlugins(names []string) (passes.Fusion, error) {
@@ -77,6 +96,9 @@ func Run(ctx context.Context, opts Options) error {
 	f := opts.Fusion
 	m, err := onnxio.Load(opts.Model)
 	if err != nil {
+		return err
+	}
+	if err := checkExternal(m, outs); err != nil {
 		return err
 	}
 	fail := func(err error) error { return fmt.Errorf("%s: %w", opts.Model, err) }

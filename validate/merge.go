@@ -29,7 +29,7 @@ func Merge(ctx context.Context, opts MergeOptions) error {
 	if len(opts.Shards) == 0 {
 		return errors.New("no shard reports to merge")
 	}
-	paths := []pathcheck.Path{pathcheck.In("Targets", opts.Targets), pathcheck.OutFolder("ReportDir", opts.ReportDir)}
+	paths := append([]pathcheck.Path{pathcheck.In("Targets", opts.Targets)}, reportFiles("ReportDir", opts.ReportDir)...)
 	for _, s := range opts.Shards {
 		paths = append(paths, pathcheck.In("Shards", s))
 	}

@@ -21,7 +21,8 @@ type stagedDir struct {
 }
 
 // stageDir refuses a folder that holds anything (a second run must not mix
-// its images with the first's) and makes the temporary sibling.
+// its images with the first's) and makes the temporary sibling; the
+// folder itself (held, possibly just made) is replaced at commit.
 func stageDir(field, dir string) (*stagedDir, error) {
 	if dir == "" {
 		return nil, nil
@@ -60,8 +61,8 @@ func (s *stagedDir) path() string {
 	return s.tmp
 }
 
-// commit renames the finished folder into place (over the empty folder
-// that may be there).
+// commit renames the finished folder into place, over the empty folder
+// held there (rename replaces an empty directory).
 func (s *stagedDir) commit() error {
 	if s == nil {
 		return nil
@@ -69,7 +70,9 @@ func (s *stagedDir) commit() error {
 	if err := atomicfile.Aborted(); err != nil {
 		return err
 	}
-	if err := os.Rename(s.tmp, s.final); err != nil {
+	// rename(2) itself: os.Rename refuses an existing directory as the
+	// target, even an empty one, which this one is (held since the start).
+	if err := syscall.Rename(s.tmp, s.final); err != nil {
 		return fmt.Errorf("%s: %w", s.final, fserr.Reason(err))
 	}
 	return nil
@@ -82,34 +85,44 @@ func (s *stagedDir) discard() {
 	}
 }
 
-// outputLock holds an exclusive lock on DIR.lock beside an output folder
-// for the run: a second run writing the same outputs stops at once. The
-// lock (flock) dies with the process, so a killed run leaves no stale lock,
-// only a lock file the next run reuses.
-type outputLock struct{ f *os.File }
+// heldDir is an output folder held for the run with an flock on the folder
+// itself: a second run on the same outputs stops at once, no lock file is
+// ever left behind, and the lock dies with the process. A folder the run
+// made is removed again if the run fails.
+type heldDir struct {
+	path    string
+	f       *os.File
+	created bool
+}
 
-func lockOutput(dir string) (*outputLock, error) {
-	if dir == "" {
-		return &outputLock{}, nil
+func holdDir(field, dir string) (*heldDir, error) {
+	_, err := os.Stat(dir)
+	created := errors.Is(err, os.ErrNotExist)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("%s: %w", dir, fserr.Reason(err))
 	}
-	path := filepath.Clean(dir) + ".lock"
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := os.Open(dir)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, fserr.Reason(err))
+		return nil, fmt.Errorf("%s: %w", dir, fserr.Reason(err))
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, fmt.Errorf("%s: another segtrt run is writing it (%s is locked)", dir, path)
+			return nil, opterr.Hintf("{"+field+"} %s: another segtrt run is writing it", dir)
 		}
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", dir, err)
 	}
-	return &outputLock{f}, nil
+	return &heldDir{path: dir, f: f, created: created}, nil
 }
 
-func (l *outputLock) release() {
-	if l != nil && l.f != nil {
-		os.Remove(l.f.Name())
-		l.f.Close()
+// release lets the folder go; a folder this run made goes too unless the
+// run succeeded (os.Remove takes only an empty one).
+func (h *heldDir) release(succeeded bool) {
+	if h == nil {
+		return
 	}
+	if !succeeded && h.created {
+		os.Remove(h.path)
+	}
+	h.f.Close()
 }

@@ -88,7 +88,9 @@ func evaluate(ctx context.Context, set *dataset.Set, cand, ref *loadedModel, pre
 			}
 			mu.Lock()
 			defer mu.Unlock()
-			res.Cand.Merge(local.cand.CM)
+			if err := res.Cand.Merge(local.cand.CM); err != nil {
+				fail(err)
+			}
 			for name, n := range local.nonFinite {
 				if res.NonFinite == nil {
 					res.NonFinite = map[string]int{}
@@ -96,7 +98,9 @@ func evaluate(ctx context.Context, set *dataset.Set, cand, ref *loadedModel, pre
 				res.NonFinite[name] += n
 			}
 			if ref != nil {
-				res.Ref.Merge(local.ref.CM)
+				if err := res.Ref.Merge(local.ref.CM); err != nil {
+					fail(err)
+				}
 				res.Agree += local.agree
 				res.Pixels += local.pixels
 			}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -82,10 +83,28 @@ func (o *Options) check() error {
 	case o.Engine.CUDAGraph && (o.Backend == "ort" || o.Backend != "trt" && strings.HasSuffix(o.Model, ".onnx")):
 		return opterr.Errorf("{CUDAGraph} replays a TensorRT engine: give an .engine with {Backend} trt")
 	}
-	return pathcheck.Check(pathcheck.In("Model", o.Model), pathcheck.In("Reference", o.Reference),
+	paths := []pathcheck.Path{pathcheck.In("Model", o.Model), pathcheck.In("Reference", o.Reference),
 		pathcheck.In("ReferenceReport", o.ReferenceReport), pathcheck.In("Targets", o.Targets), pathcheck.InFolder("Data", o.Data),
-		pathcheck.OutFolder("ReportDir", o.ReportDir), pathcheck.OutFolder("SavePredictions", o.SavePredictions),
-		pathcheck.OutFolder("SaveOverlays", o.SaveOverlays))
+		pathcheck.OutFolder("SavePredictions", o.SavePredictions)}
+	// Predictions and overlays may share one folder (their names differ).
+	if !pathcheck.Same(o.SaveOverlays, o.SavePredictions) {
+		paths = append(paths, pathcheck.OutFolder("SaveOverlays", o.SaveOverlays))
+	}
+	return pathcheck.Check(append(paths, reportFiles("ReportDir", o.ReportDir)...)...)
+}
+
+// reportFiles are the files WriteDir writes into dir: the report folder is
+// not written as a whole (it may hold other things, even the model), so
+// each file is checked as an output of its own.
+func reportFiles(field, dir string) []pathcheck.Path {
+	if dir == "" {
+		return nil
+	}
+	out := []pathcheck.Path{pathcheck.OutFilesFolder(field, dir)}
+	for _, name := range []string{"report.json", "report.md", "junit.xml", "class_iou.png", "latency_hist.png"} {
+		out = append(out, pathcheck.Out(field, filepath.Join(dir, name)))
+	}
+	return out
 }
 
 // Run validates a candidate model and writes the reports. It returns an
@@ -131,23 +150,37 @@ func Run(ctx context.Context, opts Options) error {
 			return err
 		}
 	}
-	for _, dir := range []string{opts.ReportDir, opts.SavePredictions, opts.SaveOverlays} {
-		lock, err := lockOutput(dir)
+	// Each output folder is held (flock on the folder) for the run: a
+	// second run on the same outputs stops here.
+	var held []*heldDir
+	ok := false
+	defer func() {
+		for _, h := range held {
+			h.release(ok)
+		}
+	}()
+	for _, o := range []struct{ field, dir string }{{"ReportDir", opts.ReportDir}, {"SavePredictions", opts.SavePredictions}, {"SaveOverlays", opts.SaveOverlays}} {
+		if o.dir == "" || o.field == "SaveOverlays" && pathcheck.Same(o.dir, opts.SavePredictions) {
+			continue
+		}
+		h, err := holdDir(o.field, o.dir)
 		if err != nil {
 			return err
 		}
-		defer lock.release()
+		held = append(held, h)
 	}
 	preds, err := stageDir("SavePredictions", opts.SavePredictions)
 	if err != nil {
 		return err
 	}
 	defer preds.discard()
-	overlays, err := stageDir("SaveOverlays", opts.SaveOverlays)
-	if err != nil {
-		return err
+	overlays := preds
+	if !pathcheck.Same(opts.SaveOverlays, opts.SavePredictions) {
+		if overlays, err = stageDir("SaveOverlays", opts.SaveOverlays); err != nil {
+			return err
+		}
+		defer overlays.discard()
 	}
-	defer overlays.discard()
 	cand, err := openModel(opts.Model, opts.Backend, opts.ORTLib, opts.InputShapes, opts.Engine)
 	var dyn *dynamicInput
 	if errors.As(err, &dyn) && len(opts.InputShapes) == 0 {
@@ -237,13 +270,23 @@ func Run(ctx context.Context, opts Options) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := preds.commit(); err != nil {
+	// The reports first, then the folders: a run whose report could not be
+	// written leaves no predictions either. A missed target is a finished
+	// run: its predictions stay.
+	err = finish(rep, targets, lat, ms, opts.ReportDir, opts.Stdout)
+	if err != nil && !errors.Is(err, ErrTargetMissed) {
 		return err
 	}
-	if err := overlays.commit(); err != nil {
-		return err
+	if cerr := preds.commit(); cerr != nil {
+		return cerr
 	}
-	return finish(rep, targets, lat, ms, opts.ReportDir, opts.Stdout)
+	if overlays != preds {
+		if cerr := overlays.commit(); cerr != nil {
+			return cerr
+		}
+	}
+	ok = true
+	return err
 }
 
 // finish checks targets against the scores and lat, prints the table,

@@ -241,13 +241,15 @@ func TestBadInputLeavesNoReport(t *testing.T) {
 	}
 }
 
-// A second run on the same outputs stops at once; a failed run leaves no
-// predictions folder; a successful one moves the finished folder into place.
+// A second run on the same outputs stops at once; a run that fails after
+// the pass leaves no predictions folder (not even the one it made); a
+// successful one moves the finished folder into place and leaves nothing
+// else beside it.
 func TestPredictionFoldersAreWrittenWhole(t *testing.T) {
 	dir := t.TempDir()
 	pred := filepath.Join(dir, "pred")
 
-	held, err := lockOutput(pred)
+	held, err := holdDir("SavePredictions", pred)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,28 +258,32 @@ func TestPredictionFoldersAreWrittenWhole(t *testing.T) {
 	if err := Run(context.Background(), o); err == nil || !strings.Contains(err.Error(), "another segtrt run is writing it") {
 		t.Fatalf("concurrent run: %v", err)
 	}
-	held.release()
+	held.release(false)
 
+	// The report cannot be written (its folder's place is a file): the run
+	// fails after the pass, and its predictions go with it.
+	blocker := filepath.Join(dir, "report")
+	os.WriteFile(blocker, []byte("x"), 0o644)
 	o = baseOptions(t)
 	o.SavePredictions = pred
-	o.Targets = filepath.Join(dir, "missing.yaml") // fails after the pass
-	o.ReferenceReport = ""
+	o.ReportDir = filepath.Join(blocker, "sub")
 	if err := Run(context.Background(), o); err == nil {
-		t.Fatal("a missing targets file passed")
+		t.Fatal("an unwritable report passed")
 	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
 		t.Fatalf("a failed run left %v", entries)
 	}
+	os.Remove(blocker)
 
 	o = baseOptions(t)
-	o.SavePredictions = pred
+	o.SavePredictions, o.SaveOverlays = pred, pred // one folder for both
 	if err := Run(context.Background(), o); err != nil {
 		t.Fatal(err)
 	}
 	entries, _ := os.ReadDir(dir)
 	preds, _ := os.ReadDir(pred)
-	if len(entries) != 1 || entries[0].Name() != "pred" || len(preds) == 0 {
-		t.Fatalf("after a run: %v, %d predictions", entries, len(preds))
+	if len(entries) != 1 || entries[0].Name() != "pred" || len(preds) == 0 || len(preds)%2 != 0 {
+		t.Fatalf("after a run: %v, %d files", entries, len(preds))
 	}
 }
 

@@ -38,7 +38,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		// cobra's own message for a command it does not know: bad usage.
 		err = usage.Errorf("%v (see 'segtrt --help')", err)
 	}
-	if sig, ok := interrupt.Cause(ctx); ok {
+	// A signal that came after the work was done changes nothing: every
+	// output was committed, and the run succeeded.
+	if sig, ok := interrupt.Cause(ctx); ok && err != nil {
 		fmt.Fprintf(stderr, "segtrt: %s: stopped, no output written\n", sig)
 		return sig.ExitCode()
 	}

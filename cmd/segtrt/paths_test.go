@@ -54,3 +54,33 @@ func TestOutputsNeverDestroyInputs(t *testing.T) {
 		t.Fatalf("outputs written: %v", entries)
 	}
 }
+
+// A model's external-data file is an input too.
+func TestExternalDataIsAnInput(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(testmodels.Root(), "testdata", "onnx", "external")
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		b, _ := os.ReadFile(filepath.Join(src, e.Name()))
+		os.WriteFile(filepath.Join(dir, e.Name()), b, 0o644)
+	}
+	model := filepath.Join(dir, "plain-ext.onnx")
+	data := model + ".data"
+	before, _ := os.ReadFile(data)
+	for _, args := range [][]string{
+		{"export", "--model", model, "--out", data},
+		{"calibrate", "--model", model, "--data", filepath.Join(testmodels.Root(), "testdata", "cityscapes-mini"), "--out", filepath.Join(dir, "q.onnx"), "--cache", data},
+		{"build", "--model", model, "--out", filepath.Join(dir, "e.engine"), "--timing-cache", data},
+	} {
+		code, _, stderr := runCLI(args...)
+		if code != 2 || !strings.Contains(stderr, "is the same file as --model") {
+			t.Errorf("%v: exit %d %q", args[0], code, stderr)
+		}
+	}
+	if after, _ := os.ReadFile(data); string(after) != string(before) {
+		t.Fatal("the weights changed")
+	}
+}

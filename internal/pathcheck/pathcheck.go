@@ -30,6 +30,10 @@ const (
 	InDir
 	OutFile
 	OutDir
+	// OutDirFiles is a folder outputs are written into file by file (a
+	// report folder): it must not lie inside an input folder, but may hold
+	// inputs; its files are checked as OutFiles of their own.
+	OutDirFiles
 )
 
 // Path is one option's path.
@@ -45,6 +49,9 @@ func InFolder(field, path string) Path  { return Path{field, path, InDir} }
 func Out(field, path string) Path       { return Path{field, path, OutFile} }
 func OutFolder(field, path string) Path { return Path{field, path, OutDir} }
 
+// OutFilesFolder is a folder written into file by file (OutDirFiles).
+func OutFilesFolder(field, path string) Path { return Path{field, path, OutDirFiles} }
+
 // resolved is a path made absolute with its links resolved as far as it
 // exists, and what os.Stat says of it (nil when it does not exist).
 type resolved struct {
@@ -54,28 +61,37 @@ type resolved struct {
 }
 
 func resolve(p Path) (resolved, error) {
-	abs, err := filepath.Abs(p.Path)
-	if err != nil {
-		return resolved{}, err
+	// The path as the kernel will walk it: no textual cleaning first, or
+	// "lnk/../model.onnx" would read as "model.onnx" while the kernel
+	// follows lnk before "..".
+	raw := p.Path
+	if !filepath.IsAbs(raw) {
+		cwd, err := os.Getwd()
+		if err != nil {
+			return resolved{}, err
+		}
+		raw = cwd + string(filepath.Separator) + raw
 	}
-	r := resolved{Path: p, abs: abs}
-	if info, err := os.Stat(abs); err == nil {
+	r := resolved{Path: p, abs: filepath.Clean(raw)}
+	if info, err := os.Stat(raw); err == nil {
 		r.info = info
 	}
-	// Resolve the longest existing prefix: an output that does not exist
-	// yet may still sit in a folder reached through a link.
-	dir, rest := abs, ""
+	// Resolve the longest existing prefix (EvalSymlinks follows links
+	// before applying ".."): an output that does not exist yet may still
+	// sit in a folder reached through a link. Components that do not exist
+	// cannot be links, so they are stripped as text.
+	dir, rest := raw, ""
 	for {
 		if real, err := filepath.EvalSymlinks(dir); err == nil {
 			r.abs = filepath.Join(real, rest)
 			break
 		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
+		i := strings.LastIndexByte(strings.TrimRight(dir, "/"), '/')
+		if i <= 0 {
 			break
 		}
-		rest = filepath.Join(filepath.Base(dir), rest)
-		dir = parent
+		rest = filepath.Join(dir[i+1:], rest)
+		dir = dir[:i]
 	}
 	return r, nil
 }
@@ -119,9 +135,17 @@ func Check(paths ...Path) error {
 			if out.info != nil && !out.info.Mode().IsRegular() {
 				return refuse(out.Field+" %s is not a regular file (%s); segtrt writes only regular files", out.Path.Path, kindOf(out.info))
 			}
-		case OutDir:
+		case OutDir, OutDirFiles:
 			if out.info != nil && !out.info.IsDir() {
 				return refuse(out.Field+" %s exists and is not a folder", out.Path.Path)
+			}
+			if out.Kind == OutDirFiles {
+				for _, in := range rs {
+					if in.Kind == InDir && out.inside(in) {
+						return refuse(out.Field+" %s lies inside "+in.Field+" %s: outputs must not be written into an input folder", out.Path.Path, in.Path.Path)
+					}
+				}
+				continue
 			}
 		default:
 			continue
@@ -142,7 +166,7 @@ func Check(paths ...Path) error {
 // seen says other, an output too, was already compared with out.
 func clash(out, other resolved, seen bool) error {
 	otherIsOut := other.Kind == OutFile || other.Kind == OutDir
-	if otherIsOut && seen {
+	if otherIsOut && seen && !(out.Kind == OutDir && other.inside(out)) {
 		return nil
 	}
 	switch {
@@ -154,6 +178,8 @@ func clash(out, other resolved, seen bool) error {
 		return refuse(out.Field+" %s lies inside "+other.Field+" %s: outputs must not be written into an input folder", out.Path.Path, other.Path.Path)
 	case out.Kind == OutDir && !otherIsOut && other.inside(out):
 		return refuse(out.Field+" %s holds "+other.Field+" %s: give an output folder that holds no input", out.Path.Path, other.Path.Path)
+	case out.Kind == OutDir && otherIsOut && other.inside(out):
+		return refuse(other.Field+" %s lies inside "+out.Field+" %s, a folder written as a whole: give them side by side", other.Path.Path, out.Path.Path)
 	}
 	return nil
 }
@@ -200,4 +226,15 @@ func RegularFile(path string) error {
 		return &fs.PathError{Op: "read", Path: path, Err: fmt.Errorf("%w (%s)", ErrNotRegular, kindOf(info))}
 	}
 	return nil
+}
+
+// Same says whether a and b name one file or folder (links followed), for
+// callers that allow two options to share one output.
+func Same(a, b string) bool {
+	if a == "" || b == "" {
+		return false
+	}
+	ra, err1 := resolve(Path{Path: a})
+	rb, err2 := resolve(Path{Path: b})
+	return err1 == nil && err2 == nil && ra.same(rb)
 }

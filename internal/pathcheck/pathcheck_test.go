@@ -44,6 +44,9 @@ func TestOutputsThatWouldDestroyInputs(t *testing.T) {
 		{"predictions holding the model", []Path{In("Model", model), OutFolder("SavePredictions", dir)}, "SavePredictions " + dir + " holds Model"},
 		{"report beside data", []Path{InFolder("Data", data), OutFolder("ReportDir", filepath.Join(dir, "report"))}, ""},
 		{"empty paths", []Path{In("Model", ""), Out("Out", "")}, ""},
+		{"report folder holding the model", []Path{In("Model", model), OutFilesFolder("ReportDir", dir)}, ""},
+		{"report folder inside data", []Path{InFolder("Data", data), OutFilesFolder("ReportDir", filepath.Join(data, "r"))}, "ReportDir " + filepath.Join(data, "r") + " lies inside Data"},
+		{"nested whole folders", []Path{OutFolder("SavePredictions", filepath.Join(dir, "p")), OutFolder("SaveOverlays", filepath.Join(dir, "p", "ov"))}, "SaveOverlays " + filepath.Join(dir, "p", "ov") + " lies inside SavePredictions"},
 	}
 	for _, c := range cases {
 		err := Check(c.paths...)
@@ -79,5 +82,27 @@ func TestRegularFile(t *testing.T) {
 	}
 	if err := RegularFile(dir); err == nil || !strings.Contains(err.Error(), "is a folder") {
 		t.Errorf("folder: %v", err)
+	}
+}
+
+// "w/lnk/../model.onnx" is the model when lnk points into its folder,
+// though the text reads "w/model.onnx".
+func TestLinkThenDotDot(t *testing.T) {
+	root := t.TempDir()
+	real := filepath.Join(root, "real")
+	os.MkdirAll(filepath.Join(real, "sub"), 0o755)
+	model := filepath.Join(real, "model.onnx")
+	os.WriteFile(model, []byte("m"), 0o644)
+	w := filepath.Join(root, "w")
+	os.Mkdir(w, 0o755)
+	os.Symlink(filepath.Join(real, "sub"), filepath.Join(w, "lnk"))
+	out := w + "/lnk/../model.onnx"
+	if err := Check(In("Model", model), Out("Out", out)); err == nil || !strings.Contains(err.Error(), "is the same file as Model") {
+		t.Fatalf("existing: %v", err)
+	}
+	// Not existing yet, through the same link: compared by real path.
+	newOut := w + "/lnk/../q.onnx"
+	if err := Check(Out("Out", newOut), Out("Cache", filepath.Join(real, "q.onnx"))); err == nil || !strings.Contains(err.Error(), "are the same file") {
+		t.Fatalf("new: %v", err)
 	}
 }

@@ -89,6 +89,21 @@ func isExternal(t *onnxpb.TensorProto) bool {
 	return t.GetDataLocation() == onnxpb.TensorProto_EXTERNAL
 }
 
+// ExternalFiles are the files m's external data was read from (each once),
+// for checks that no output overwrites them.
+func (m *Model) ExternalFiles() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, r := range m.External {
+		p := filepath.Join(filepath.Dir(m.Path), r.Location)
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // AllowExternalLinks lets external data resolve, through symbolic links,
 // to files outside the model's folder (data stores that keep weights in a
 // cache elsewhere do this); the CLI's --allow-external-links sets it. They

@@ -138,6 +138,13 @@ func Check(opts Options) (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, f := range m.ExternalFiles() {
+		// TensorRT's parser reads the weights from these: no output may be one.
+		paths = append(paths, pathcheck.In("Model", f))
+	}
+	if err := pathcheck.Check(paths...); err != nil {
+		return nil, err
+	}
 	p.model = Facts(m.Proto)
 	if err := CheckProfile(p.model, p.profile); err != nil {
 		return nil, err
@@ -234,7 +241,7 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
-	if len(opts.PluginLibs) == 0 && len(p.plugins) > 0 {
+	if len(opts.PluginLibs) == 0 && len(p.model.Plugins) > 0 {
 		// The default plugin library is the loaded TensorRT's major's.
 		if p.plugins, err = trt.PluginLibs(env(opts), nil, info.TensorRTMajor); err != nil {
 			return err
