@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 
 	"github.com/segtrt/segtrt/internal/opterr"
 	"github.com/segtrt/segtrt/onnx/cost"
@@ -42,9 +43,12 @@ type Report struct {
 	Params    int64            `json:"params"`
 	MACs      *int64           `json:"macs"`
 	MACsByOp  map[string]int64 `json:"macs_by_op"`
-	SPGExcite []SPGSite        `json:"spg_excitation"`
-	Pooling   []PoolSite       `json:"pooling"`
-	Notes     []string         `json:"notes,omitempty"`
+	// MACsPartial: some nodes had no known shapes (below an op segtrt's
+	// shape inference has no rule for) and are not counted.
+	MACsPartial bool       `json:"macs_partial,omitempty"`
+	SPGExcite   []SPGSite  `json:"spg_excitation"`
+	Pooling     []PoolSite `json:"pooling"`
+	Notes       []string   `json:"notes,omitempty"`
 
 	notes []*opterr.Error // Notes before option names are spelled
 }
@@ -138,11 +142,11 @@ func Inspect(path string, inputShapes map[string][]int64) (*Report, error) {
 		rep.Outputs = append(rep.Outputs, describe(out, res))
 	}
 	if res != nil {
-		macs, err := cost.CountMACs(g, res)
+		macs, err := cost.CountMACsPartial(g, res)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
-		rep.MACs, rep.MACsByOp = &macs.Total, macs.ByOp
+		rep.MACs, rep.MACsByOp, rep.MACsPartial = &macs.Total, macs.ByOp, macs.Partial
 	}
 	for _, s := range patterns.FindSPGExcite(g, res) {
 		site := SPGSite{Add: g.Node(s.Add).GetName(), X: s.X, G: s.G, T: s.T}
@@ -177,9 +181,15 @@ func inferShapes(path string, m *onnxio.Model, g *graph.Graph, given map[string]
 			}
 		}
 	}
-	res, err := shapes.Infer(g, m.Opset(), given)
+	// Best effort: an op without a rule leaves the shapes below it unknown
+	// (ONNX Runtime and TensorRT may well run it); inspect says so.
+	res, unknown, err := shapes.InferPartial(g, m.Opset(), given)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(unknown) > 0 {
+		note, _ := opterr.As(opterr.Hintf("%s", "no shape inference for "+strings.Join(unknown, ", ")+": shapes below it are unknown and MACs are partial"))
+		rep.notes = append(rep.notes, note)
 	}
 	return res, nil
 }

@@ -13,7 +13,9 @@ import (
 	"github.com/segtrt/segtrt/onnx/cost"
 	"github.com/segtrt/segtrt/onnx/graph"
 	"github.com/segtrt/segtrt/onnx/onnxio"
+	"github.com/segtrt/segtrt/onnx/onnxpb"
 	"github.com/segtrt/segtrt/onnx/shapes"
+	"google.golang.org/protobuf/proto"
 )
 
 func TestJSONReport(t *testing.T) {
@@ -110,5 +112,67 @@ func TestMissingModelNamesFile(t *testing.T) {
 	_, err := Inspect(path, nil)
 	if err == nil || !strings.Contains(err.Error(), path) {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// An op segtrt's shape inference has no rule for (CumSum) does not stop
+// inspect: it says so in a note, counts params, and MACs as far as shapes
+// are known (partial when a counted node lies below the unknown op).
+func TestUnknownOpIsANoteNotAnError(t *testing.T) {
+	withCumSum := func(atStart bool) string {
+		m, err := onnxio.Load(testmodels.Path("plain.onnx"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := m.Proto.Graph
+		g.Initializer = append(g.Initializer, &onnxpb.TensorProto{Name: proto.String("axis"), DataType: proto.Int32(int32(onnxpb.TensorProto_INT64)), Int64Data: []int64{3}})
+		cs := &onnxpb.NodeProto{Name: proto.String("cumsum"), OpType: proto.String("CumSum"), Output: []string{"cs"}}
+		if atStart {
+			in := g.Input[0].GetName()
+			for _, n := range g.Node {
+				for i, x := range n.Input {
+					if x == in {
+						n.Input[i] = "cs"
+					}
+				}
+			}
+			cs.Input = []string{in, "axis"}
+			g.Node = append([]*onnxpb.NodeProto{cs}, g.Node...)
+		} else {
+			out := g.Output[0].GetName()
+			for _, n := range g.Node {
+				for i, x := range n.Output {
+					if x == out {
+						n.Output[i] = "pre"
+					}
+				}
+			}
+			cs.Input, cs.Output = []string{"pre", "axis"}, []string{out}
+			g.Node = append(g.Node, cs)
+		}
+		path := filepath.Join(t.TempDir(), "cumsum.onnx")
+		if err := m.Save(path, onnxio.SaveOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	rep, err := Inspect(withCumSum(false), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.MACs == nil || *rep.MACs != 110836 || rep.MACsPartial || rep.Params != 327 ||
+		len(rep.Notes) != 1 || !strings.Contains(rep.Notes[0], `no shape inference for CumSum (at node "cumsum")`) {
+		t.Fatalf("at the end: macs %v partial %v params %d notes %v", rep.MACs, rep.MACsPartial, rep.Params, rep.Notes)
+	}
+	rep, err = Inspect(withCumSum(true), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.MACs == nil || *rep.MACs != 0 || !rep.MACsPartial {
+		t.Fatalf("at the start: macs %v partial %v", rep.MACs, rep.MACsPartial)
+	}
+	var out bytes.Buffer
+	if err := Run(context.Background(), Options{Model: withCumSum(true), Stdout: &out}); err != nil || !strings.Contains(out.String(), "partial)") {
+		t.Fatalf("%v\n%s", err, out.String())
 	}
 }

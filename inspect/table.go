@@ -23,7 +23,11 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	p("params\t%s\t(%.2fM)\n", group(r.Params), float64(r.Params)/1e6)
 	if r.MACs != nil {
-		p("MACs\t%s\t(%.2fG)\n", group(*r.MACs), float64(*r.MACs)/1e9)
+		partial := ""
+		if r.MACsPartial {
+			partial = ", partial"
+		}
+		p("MACs\t%s\t(%.2fG%s)\n", group(*r.MACs), float64(*r.MACs)/1e9, partial)
 		for _, op := range sortedKeys(r.MACsByOp) {
 			share := 0.0
 			if *r.MACs > 0 {

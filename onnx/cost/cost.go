@@ -73,11 +73,20 @@ func Params(g *graph.Graph) int64 {
 type MACs struct {
 	Total int64
 	ByOp  map[string]int64
+	// Partial: some counted ops had no known shapes (below an op shape
+	// inference has no rule for) and are left out (CountMACsPartial).
+	Partial bool
 }
 
 // CountMACs computes MACs from inferred shapes; it fails when a counted
 // op's shapes are not all known.
-func CountMACs(g *graph.Graph, res shapes.Result) (MACs, error) {
+func CountMACs(g *graph.Graph, res shapes.Result) (MACs, error) { return countMACs(g, res, false) }
+
+// CountMACsPartial is CountMACs over what shapes are known: nodes without
+// them are skipped and the count is marked Partial.
+func CountMACsPartial(g *graph.Graph, res shapes.Result) (MACs, error) { return countMACs(g, res, true) }
+
+func countMACs(g *graph.Graph, res shapes.Result, partial bool) (MACs, error) {
 	m := MACs{ByOp: map[string]int64{}}
 	for _, i := range g.Order {
 		n := g.Node(i)
@@ -85,6 +94,10 @@ func CountMACs(g *graph.Graph, res shapes.Result) (MACs, error) {
 			continue
 		}
 		macs, err := nodeMACs(n, res)
+		if _, unknownShape := opterr.As(err); err != nil && partial && unknownShape {
+			m.Partial = true
+			continue
+		}
 		if err != nil {
 			return m, &graph.NodeError{Node: n, Msg: err.Error()}
 		}

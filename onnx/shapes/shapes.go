@@ -79,7 +79,35 @@ type Result map[string]*Value
 // inputs (for models with dynamic dimensions). opset is the default-domain
 // opset version, which changes where some ops keep their parameters.
 func Infer(g *graph.Graph, opset int64, inputs map[string][]int64) (Result, error) {
+	res, _, err := walk(g, opset, inputs, false)
+	return res, err
+}
+
+// InferPartial is Infer that does not stop at an op it has no rule for:
+// that node's outputs, and those of every node fed by a value of unknown
+// rank, get unknown shapes (a nil Shape), and the walk goes on. unknown
+// names each op without a rule once (`GridSample (at node "gs")`), in graph
+// order. Structural errors (a shape a known op rules out) still fail.
+func InferPartial(g *graph.Graph, opset int64, inputs map[string][]int64) (res Result, unknown []string, err error) {
+	return walk(g, opset, inputs, true)
+}
+
+// hasRule says whether inference knows n's op.
+func hasRule(n *onnxpb.NodeProto) bool {
+	switch dom := n.GetDomain(); dom {
+	case "segtrt":
+		_, ok := pluginOps[n.GetOpType()]
+		return ok
+	case "", "ai.onnx":
+		_, ok := ops[n.GetOpType()]
+		return ok
+	}
+	return false
+}
+
+func walk(g *graph.Graph, opset int64, inputs map[string][]int64, partial bool) (Result, []string, error) {
 	res := Result{}
+	var unknown []string
 	for name := range inputs {
 		found := false
 		for _, in := range g.Inputs {
@@ -91,18 +119,18 @@ func Infer(g *graph.Graph, opset int64, inputs map[string][]int64) (Result, erro
 				names = append(names, in.GetName())
 			}
 			sort.Strings(names)
-			return nil, opterr.Hintf("{InputShapes} names %q, but the model's inputs are %s", name, strings.Join(names, ", "))
+			return nil, nil, opterr.Hintf("{InputShapes} names %q, but the model's inputs are %s", name, strings.Join(names, ", "))
 		}
 	}
 	for _, in := range g.Inputs {
 		v := fromValueInfo(in)
 		if s, ok := inputs[in.GetName()]; ok {
 			if v.Shape != nil && len(v.Shape) != len(s) {
-				return nil, opterr.Hintf("{InputShapes} %s: rank %d, but the model's input has rank %d (%s)", in.GetName(), len(s), len(v.Shape), v)
+				return nil, nil, opterr.Hintf("{InputShapes} %s: rank %d, but the model's input has rank %d (%s)", in.GetName(), len(s), len(v.Shape), v)
 			}
 			for i, d := range v.Shape {
 				if d >= 0 && d != s[i] {
-					return nil, opterr.Hintf("{InputShapes} %s:%s does not match the model's fixed input shape %s", in.GetName(), FormatShape(s), v)
+					return nil, nil, opterr.Hintf("{InputShapes} %s:%s does not match the model's fixed input shape %s", in.GetName(), FormatShape(s), v)
 				}
 			}
 			v.Shape = append([]int64(nil), s...)
@@ -112,12 +140,25 @@ func Infer(g *graph.Graph, opset int64, inputs map[string][]int64) (Result, erro
 	for name, t := range g.Initializers {
 		v, err := FromTensor(t)
 		if err != nil {
-			return nil, fmt.Errorf("initializer %q: %w", name, err)
+			return nil, nil, fmt.Errorf("initializer %q: %w", name, err)
 		}
 		res[name] = v
 	}
+	seenOp := map[string]bool{}
 	for _, i := range g.Order {
 		n := g.Node(i)
+		if partial && (!hasRule(n) || feedsUnknown(n, res)) {
+			if !hasRule(n) && !seenOp[n.GetOpType()] {
+				seenOp[n.GetOpType()] = true
+				unknown = append(unknown, fmt.Sprintf("%s (at node %q)", n.GetOpType(), n.GetName()))
+			}
+			for _, out := range n.Output {
+				if out != "" {
+					res[out] = &Value{}
+				}
+			}
+			continue
+		}
 		c := &ctx{node: n, opset: opset, res: res}
 		for _, in := range n.Input {
 			if in == "" {
@@ -127,19 +168,30 @@ func Infer(g *graph.Graph, opset int64, inputs map[string][]int64) (Result, erro
 			c.in = append(c.in, res[in])
 		}
 		if err := c.infer(); err != nil {
-			return nil, &graph.NodeError{Node: n, Msg: err.Error()}
+			return nil, nil, &graph.NodeError{Node: n, Msg: err.Error()}
 		}
 		for j, out := range n.Output {
 			if out == "" {
 				continue
 			}
 			if j >= len(c.out) || c.out[j] == nil {
-				return nil, &graph.NodeError{Node: n, Msg: fmt.Sprintf("no shape inferred for output %d", j)}
+				return nil, nil, &graph.NodeError{Node: n, Msg: fmt.Sprintf("no shape inferred for output %d", j)}
 			}
 			res[out] = c.out[j]
 		}
 	}
-	return res, nil
+	return res, unknown, nil
+}
+
+// feedsUnknown says whether a (non-empty) input of n has unknown rank:
+// only reachable in partial inference, below an op without a rule.
+func feedsUnknown(n *onnxpb.NodeProto, res Result) bool {
+	for _, in := range n.Input {
+		if v, ok := res[in]; in != "" && ok && v.Shape == nil && !v.Known() && v.DType == 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func fromValueInfo(vi *onnxpb.ValueInfoProto) *Value {
