@@ -84,7 +84,9 @@ func CountMACs(g *graph.Graph, res shapes.Result) (MACs, error) { return countMA
 
 // CountMACsPartial is CountMACs over what shapes are known: nodes without
 // them are skipped and the count is marked Partial.
-func CountMACsPartial(g *graph.Graph, res shapes.Result) (MACs, error) { return countMACs(g, res, true) }
+func CountMACsPartial(g *graph.Graph, res shapes.Result) (MACs, error) {
+	return countMACs(g, res, true)
+}
 
 func countMACs(g *graph.Graph, res shapes.Result, partial bool) (MACs, error) {
 	m := MACs{ByOp: map[string]int64{}}
