@@ -76,7 +76,7 @@ func maxAbsError(got []float32, want []float64) float64 {
 	return m
 }
 
-// Issue 14: small windows on a full-resolution plane. v1's float32 SAT
+// Small windows on a full-resolution plane. The former float32 SAT
 // grew with the plane (0.064 for 3x3 on 1024x2048 values in [0, 4]); the
 // sliding sums' error depends on the window and the chunk only.
 func TestAvgPoolInferLargePlaneAccuracy(t *testing.T) {
