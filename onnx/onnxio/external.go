@@ -14,6 +14,7 @@ import (
 
 	"github.com/segtrt/segtrt/internal/atomicfile"
 	"github.com/segtrt/segtrt/internal/fserr"
+	"github.com/segtrt/segtrt/onnx/graph"
 	"github.com/segtrt/segtrt/onnx/onnxpb"
 )
 
@@ -138,19 +139,11 @@ func openExternal(dir, loc string) (*os.File, error) {
 	return os.Open(real)
 }
 
-// elemBytes are the sizes of the fixed-size ONNX element types.
-var elemBytes = map[onnxpb.TensorProto_DataType]int64{
-	onnxpb.TensorProto_FLOAT: 4, onnxpb.TensorProto_UINT8: 1, onnxpb.TensorProto_INT8: 1, onnxpb.TensorProto_UINT16: 2,
-	onnxpb.TensorProto_INT16: 2, onnxpb.TensorProto_INT32: 4, onnxpb.TensorProto_INT64: 8, onnxpb.TensorProto_BOOL: 1,
-	onnxpb.TensorProto_FLOAT16: 2, onnxpb.TensorProto_DOUBLE: 8, onnxpb.TensorProto_UINT32: 4, onnxpb.TensorProto_UINT64: 8,
-	onnxpb.TensorProto_BFLOAT16: 2,
-}
-
 // tensorBytes is the byte size t's type and dims give, when both are
 // known and the product does not overflow.
 func tensorBytes(t *onnxpb.TensorProto) (int64, bool) {
-	n, ok := elemBytes[onnxpb.TensorProto_DataType(t.GetDataType())]
-	if !ok {
+	n := int64(graph.ElemSize(graph.DataType(t.GetDataType())))
+	if n == 0 {
 		return 0, false
 	}
 	for _, d := range t.GetDims() {
