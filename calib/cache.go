@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/segtrt/segtrt/internal/atomicfile"
+	"github.com/segtrt/segtrt/onnx/qdq"
 	"github.com/segtrt/segtrt/trt"
 )
 
@@ -123,7 +124,7 @@ func ReadCache(r io.Reader) (*Cache, error) {
 		s := math.Float32frombits(uint32(bits))
 		// TensorRT divides by the scale: it must be finite, positive and
 		// normal (at least FLT_MIN, 2^-126).
-		if math.IsNaN(float64(s)) || math.IsInf(float64(s), 0) || !(s >= 0x1p-126) {
+		if !qdq.ValidScale(s) {
 			return nil, fmt.Errorf("line %d: scale of %q is %v; want a finite number of at least 2^-126", line, name, s)
 		}
 		if _, dup := c.Scales[name]; dup {

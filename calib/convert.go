@@ -3,7 +3,6 @@ package calib
 import (
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"regexp"
 	"sort"
@@ -134,7 +133,7 @@ func FromQDQ(o ConvertOptions) error {
 		if err != nil || len(vals) != 1 {
 			return fmt.Errorf("%s: node %s: activation scale must be one float (per tensor)", o.FromQDQ, graph.NodeName(n))
 		}
-		if s := float32(vals[0]); !(s >= 0x1p-126) || math.IsInf(float64(s), 0) {
+		if s := float32(vals[0]); !qdq.ValidScale(s) {
 			return fmt.Errorf("%s: node %s: scale of %q is %v; want a finite number of at least 2^-126", o.FromQDQ, graph.NodeName(n), n.Input[0], s)
 		}
 		c.Scales[n.Input[0]] = float32(vals[0])

@@ -6,6 +6,8 @@ import (
 	"math"
 	"runtime"
 	"sync"
+
+	"github.com/segtrt/segtrt/onnx/qdq"
 )
 
 // MethodAmax is every single method's amax for one tensor; 0 where a
@@ -38,7 +40,7 @@ func (a MethodAmax) Get(m Method) float64 { return *a.field(m) }
 // minAmax is the least amax whose scale, amax/127 in float32, is a normal
 // number: TensorRT and ONNX Runtime must never see a zero or subnormal
 // scale.
-const minAmax = 127 * 0x1p-126
+const minAmax = 127 * qdq.MinScale
 
 // zeroAmax is the range given to a tensor that is (all but) zero on every
 // calibration image: any scale represents zero exactly, and 1/127 keeps

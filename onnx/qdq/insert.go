@@ -145,15 +145,24 @@ func sortedWeights(p *Plan) []string {
 	return names
 }
 
-// scaleOf is amax/127 in float32; a zero or subnormal scale (an all-zero
-// weight channel) becomes the smallest normal one, so that no consumer
-// ever divides by zero or meets a scale TensorRT refuses.
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
+// MinScale is the least scale a Q/DQ model or a calibration cache may
+// hold: FLT_MIN (2^-126), the smallest normal float32. TensorRT and ONNX
+// Runtime divide by scales, so zero and subnormal ones are out.
+const MinScale = 0x1p-126
+
+// ValidScale says whether s is a scale TensorRT can use: finite and at
+// least MinScale.
+func ValidScale(s float32) bool { return s >= MinScale && !math.IsInf(float64(s), 0) }
+
+// scaleOf is amax/127 in float32; a zero or subnormal scale (an all-zero
+// weight channel) becomes MinScale, so that no consumer ever divides by
+// zero or meets a scale TensorRT refuses.
 func scaleOf(amax float64) float32 {
 	s := float32(amax / 127)
-	if !(s >= 0x1p-126) {
-		s = 0x1p-126
+	if !(s >= MinScale) {
+		s = MinScale
 	}
 	return s
 }
