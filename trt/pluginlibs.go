@@ -1,10 +1,11 @@
 package trt
 
 import (
-	"debug/elf"
 	"fmt"
 	"path/filepath"
 	"sync"
+
+	"github.com/segtrt/segtrt/internal/libfind"
 )
 
 // TensorRT has one plugin registry per process: the builder's and the
@@ -81,19 +82,6 @@ func realPath(path string) (string, error) {
 
 // exportsSymbol says whether the ELF shared library at path exports name.
 func exportsSymbol(path, name string) bool {
-	f, err := elf.Open(path)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	syms, err := f.DynamicSymbols()
-	if err != nil {
-		return false
-	}
-	for _, s := range syms {
-		if s.Name == name && s.Section != elf.SHN_UNDEF {
-			return true
-		}
-	}
-	return false
+	have, _ := libfind.Exports(path, name)
+	return have[name]
 }

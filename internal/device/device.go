@@ -5,7 +5,6 @@ package device
 
 import (
 	"bufio"
-	"debug/elf"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -98,17 +97,9 @@ func missingSymbols(path string) []string {
 	if !filepath.IsAbs(path) {
 		return nil
 	}
-	f, err := elf.Open(path)
+	have, err := libfind.Exports(path, nvmlSymbols...)
 	if err != nil {
 		return []string{"everything: " + err.Error()}
-	}
-	defer f.Close()
-	syms, _ := f.DynamicSymbols()
-	have := map[string]bool{}
-	for _, s := range syms {
-		if s.Section != elf.SHN_UNDEF {
-			have[s.Name] = true
-		}
 	}
 	var missing []string
 	for _, n := range nvmlSymbols {

@@ -15,6 +15,7 @@
 package libfind
 
 import (
+	"debug/elf"
 	"os"
 	"path/filepath"
 	"strings"
@@ -165,4 +166,30 @@ func (e Env) List(explicit []string, envVar, name string) (libs []string, from, 
 		libs = append(libs, p)
 	}
 	return libs, from, ""
+}
+
+// Exports lists which of names the ELF shared library at path defines in
+// its dynamic symbol table, read from the file without loading it (a
+// library's constructors run on dlopen). An unreadable file exports none.
+func Exports(path string, names ...string) (have map[string]bool, err error) {
+	f, err := elf.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	syms, err := f.DynamicSymbols()
+	if err != nil {
+		return nil, err
+	}
+	want := map[string]bool{}
+	for _, n := range names {
+		want[n] = true
+	}
+	have = map[string]bool{}
+	for _, s := range syms {
+		if want[s.Name] && s.Section != elf.SHN_UNDEF {
+			have[s.Name] = true
+		}
+	}
+	return have, nil
 }
