@@ -37,15 +37,14 @@ func Run(ctx context.Context, o Options) error {
 		return fmt.Errorf("%s: split %q has no images", o.Data, o.Split)
 	}
 	m, g, res, err := loadForQDQ(o.Model, o.InputShapes)
-	var dyn *dynamicInput
+	var dyn *shapes.DynamicInput
 	if errors.As(err, &dyn) {
 		// A dynamic model is calibrated at the images' own (one) size.
 		h, w, serr := set.ImageSize()
 		if serr != nil {
 			return serr
 		}
-		o.InputShapes = map[string][]int64{dyn.input: {1, 3, int64(h), int64(w)}}
-		fmt.Fprintf(o.Stderr, "note: %s has a dynamic input; using %s:1x3x%dx%d, the size of the %s images\n", o.Model, dyn.input, h, w, o.Split)
+		o.InputShapes = dyn.AtSize(h, w, o.Split, o.Stderr)
 		m, g, res, err = loadForQDQ(o.Model, o.InputShapes)
 	}
 	if err != nil {

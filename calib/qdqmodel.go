@@ -40,7 +40,7 @@ func loadForQDQ(path string, inputShapes map[string][]int64) (*onnxio.Model, *gr
 	}
 	in := res[g.Inputs[0].GetName()]
 	if len(in.Shape) == 4 && (in.Shape[1] == 3 || in.Shape[1] < 0) && !in.Static() && len(inputShapes) == 0 {
-		return nil, nil, nil, &dynamicInput{path: path, input: g.Inputs[0].GetName()}
+		return nil, nil, nil, &shapes.DynamicInput{Model: path, Input: g.Inputs[0].GetName()}
 	}
 	if !in.Static() || len(in.Shape) != 4 || in.Shape[1] != 3 {
 		return nil, nil, nil, fmt.Errorf("%s: %w", path, opterr.Hintf("input %q is %s; want a static 1x3xHxW (give {InputShapes})", g.Inputs[0].GetName(), in))
@@ -59,16 +59,6 @@ func checkExternal(m *onnxio.Model, outs ...pathcheck.Path) error {
 		paths = append(paths, pathcheck.In("Model", f))
 	}
 	return pathcheck.Check(paths...)
-}
-
-// dynamicInput is loadForQDQ's answer for a model whose input size is
-// dynamic when no input shape was given: Run then takes the data set's.
-type dynamicInput struct{ path, input string }
-
-func (e *dynamicInput) Error() string { return e.path + ": " + e.Unwrap().Error() }
-
-func (e *dynamicInput) Unwrap() error {
-	return opterr.Hintf("input %q has a dynamic size; give {InputShapes} %s:1x3xHxW", e.input, e.input)
 }
 
 // quantizedModel inserts Q/DQ into a copy of m and records weight ranges.

@@ -428,22 +428,8 @@ func TestBadInput(t *testing.T) {
 // A model with a dynamic input calibrates without --input-shape, at the
 // split's image size, and says so.
 func TestDynamicModelCalibratesAtTheImageSize(t *testing.T) {
-	m, err := onnxio.Load(testmodels.Path("seg19-64x128.onnx"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dims := m.Proto.Graph.Input[0].Type.GetTensorType().Shape.Dim
-	dims[2].Value = &onnxpb.TensorShapeProto_Dimension_DimParam{DimParam: "height"}
-	dims[3].Value = &onnxpb.TensorShapeProto_Dimension_DimParam{DimParam: "width"}
-	for _, o := range m.Proto.Graph.Output {
-		o.Type.GetTensorType().Shape = nil
-	}
-	m.Proto.Graph.ValueInfo = nil
+	model := testmodels.DynamicHW(t, "seg19-64x128.onnx")
 	dir := t.TempDir()
-	model := filepath.Join(dir, "dyn.onnx")
-	if err := m.Save(model, onnxio.SaveOptions{}); err != nil {
-		t.Fatal(err)
-	}
 	var stderr bytes.Buffer
 	o := calibrate(t, dir, func(o *Options) { o.Model, o.Method, o.Stderr = model, MinMax, &stderr })
 	if !strings.Contains(stderr.String(), "has a dynamic input; using input:1x3x128x256, the size of the train images") {

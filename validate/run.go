@@ -17,6 +17,7 @@ import (
 	"github.com/segtrt/segtrt/internal/opterr"
 	"github.com/segtrt/segtrt/internal/pathcheck"
 	"github.com/segtrt/segtrt/internal/progress"
+	"github.com/segtrt/segtrt/onnx/shapes"
 	"github.com/segtrt/segtrt/ort"
 	"github.com/segtrt/segtrt/score"
 )
@@ -182,15 +183,14 @@ func Run(ctx context.Context, opts Options) error {
 		defer overlays.discard()
 	}
 	cand, err := openModel(opts.Model, opts.Backend, opts.ORTLib, opts.InputShapes, opts.Engine)
-	var dyn *dynamicInput
+	var dyn *shapes.DynamicInput
 	if errors.As(err, &dyn) && len(opts.InputShapes) == 0 {
 		// A dynamic model takes the images as they are: their one size.
 		h, w, serr := set.ImageSize()
 		if serr != nil {
 			return serr
 		}
-		opts.InputShapes = map[string][]int64{dyn.input: {1, 3, int64(h), int64(w)}}
-		fmt.Fprintf(opts.Stderr, "note: %s has a dynamic input; using %s:1x3x%dx%d, the size of the %s images\n", opts.Model, dyn.input, h, w, opts.Split)
+		opts.InputShapes = dyn.AtSize(h, w, opts.Split, opts.Stderr)
 		cand, err = openModel(opts.Model, opts.Backend, opts.ORTLib, opts.InputShapes, opts.Engine)
 	}
 	if err != nil {

@@ -329,21 +329,8 @@ func TestNaNLogitsFailTheGate(t *testing.T) {
 // it takes the split's image size, says so once, and scores as the same
 // model given that shape explicitly.
 func TestDynamicModelTakesTheImageSize(t *testing.T) {
-	m, err := onnxio.Load(testmodels.Path("seg19-64x128.onnx"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dims := m.Proto.Graph.Input[0].Type.GetTensorType().Shape.Dim
-	dims[2].Value = &onnxpb.TensorShapeProto_Dimension_DimParam{DimParam: "height"}
-	dims[3].Value = &onnxpb.TensorShapeProto_Dimension_DimParam{DimParam: "width"}
-	for _, o := range m.Proto.Graph.Output {
-		o.Type.GetTensorType().Shape = nil
-	}
+	model := testmodels.DynamicHW(t, "seg19-64x128.onnx")
 	dir := t.TempDir()
-	model := filepath.Join(dir, "dyn.onnx")
-	if err := m.Save(model, onnxio.SaveOptions{}); err != nil {
-		t.Fatal(err)
-	}
 	o := baseOptions(t)
 	o.Model = model
 	var stderr bytes.Buffer

@@ -9,6 +9,7 @@ import (
 	"github.com/segtrt/segtrt/internal/opterr"
 	"github.com/segtrt/segtrt/onnx/onnxio"
 	"github.com/segtrt/segtrt/onnx/passes"
+	"github.com/segtrt/segtrt/onnx/shapes"
 	"github.com/segtrt/segtrt/ort"
 	"github.com/segtrt/segtrt/score"
 	"github.com/segtrt/segtrt/trt"
@@ -115,7 +116,7 @@ func openModel(path, backend, ortLib string, inputShapes map[string][]int64, eng
 	}
 	if lm.InputShape[2] <= 0 || lm.InputShape[3] <= 0 {
 		s.Close()
-		return nil, &dynamicInput{path: path, input: s.Input}
+		return nil, &shapes.DynamicInput{Model: path, Input: s.Input}
 	}
 	lm.Logits, err = lm.Runner.OutputShape(lm.InputShape)
 	if err != nil {
@@ -125,16 +126,6 @@ func openModel(path, backend, ortLib string, inputShapes map[string][]int64, eng
 		return fail("output %q: %v", s.Outputs[0], err)
 	}
 	return lm, nil
-}
-
-// dynamicInput is openModel's answer for a model whose height or width is
-// dynamic when no input shape was given: Run then takes the data set's.
-type dynamicInput struct{ path, input string }
-
-func (e *dynamicInput) Error() string { return e.path + ": " + e.Unwrap().Error() }
-
-func (e *dynamicInput) Unwrap() error {
-	return opterr.Hintf("input %q has dynamic height or width; give {InputShapes} %s:1x3xHxW", e.input, e.input)
 }
 
 // openEngine opens a TensorRT engine through segtrt's shim (on a GPU
