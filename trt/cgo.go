@@ -60,6 +60,13 @@ func setLogSink(f func(logMessage)) {
 	logState.Unlock()
 }
 
+// currentSink is the sink messages go to now (nil: none).
+func currentSink() func(logMessage) {
+	logState.Lock()
+	defer logState.Unlock()
+	return logState.sink
+}
+
 // wrapLogSink replaces the sink with wrap(the current one), atomically, and
 // returns the one it replaced, for putting back.
 func wrapLogSink(wrap func(prev func(logMessage)) func(logMessage)) (prev func(logMessage)) {
@@ -84,9 +91,7 @@ func drainLog(m msgBuf) []string {
 	if r == nil {
 		return nil
 	}
-	logState.Lock()
-	sink := logState.sink
-	logState.Unlock()
+	sink := currentSink()
 	var toSink func(logring.Message)
 	if sink != nil {
 		toSink = func(lm logring.Message) { sink(logMessage{severity(lm.Severity), lm.Text}) }
@@ -121,10 +126,7 @@ func loadPlugin(reg pluginRegistry, path string) error {
 	if err != nil {
 		return err
 	}
-	logState.Lock()
-	sink := logState.sink
-	logState.Unlock()
-	if sink != nil {
+	if sink := currentSink(); sink != nil {
 		sink(logMessage{sevInfo, note})
 	}
 	return nil
