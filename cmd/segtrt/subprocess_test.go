@@ -17,7 +17,8 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// TestMain lets the interrupt tests run this test binary as segtrt itself.
+// TestMain lets the subprocess tests (interrupts, ONNX Runtime's quiet,
+// a stray NVML) run this test binary as segtrt itself.
 func TestMain(m *testing.M) {
 	if os.Getenv("SEGTRT_TEST_MAIN") == "1" {
 		main()
