@@ -21,15 +21,15 @@ type stagedDir struct {
 }
 
 // stageDir refuses a folder that holds anything (a second run must not mix
-// its images with the first's) and makes the temporary sibling; the
-// folder itself (held, possibly just made) is replaced at commit.
+// its images with the first's) and makes the temporary sibling. The folder
+// itself exists, held by holdDir (which made it if need be), and is
+// replaced at commit.
 func stageDir(field, dir string) (*stagedDir, error) {
 	if dir == "" {
 		return nil, nil
 	}
 	entries, err := os.ReadDir(dir)
 	switch {
-	case errors.Is(err, os.ErrNotExist):
 	case err != nil:
 		return nil, fmt.Errorf("%s: %w", dir, fserr.Reason(err))
 	case len(entries) > 0:
@@ -38,9 +38,6 @@ func stageDir(field, dir string) (*stagedDir, error) {
 	parent, base := filepath.Split(filepath.Clean(dir))
 	if parent == "" {
 		parent = "."
-	}
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return nil, fmt.Errorf("%s: %w", dir, fserr.Reason(err))
 	}
 	tmp, err := os.MkdirTemp(parent, "."+base+".tmp-")
 	if err != nil {
