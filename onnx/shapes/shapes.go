@@ -212,6 +212,10 @@ func fromValueInfo(vi *onnxpb.ValueInfoProto) *Value {
 
 // FromTensor describes a constant tensor, with its values when it is small.
 func FromTensor(t *onnxpb.TensorProto) (*Value, error) {
+	if t == nil {
+		// A Constant's "value" attribute of another type decodes to no tensor.
+		return nil, fmt.Errorf("no tensor where one is needed")
+	}
 	dt := graph.DataType(t.GetDataType())
 	v := &Value{DType: dt, Shape: append([]int64{}, t.Dims...)}
 	if graph.NumElements(t.Dims) > maxKnownElems || dt == onnxpb.TensorProto_STRING {

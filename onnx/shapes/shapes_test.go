@@ -7,6 +7,8 @@ import (
 	"github.com/segtrt/segtrt/internal/testmodels"
 	"github.com/segtrt/segtrt/onnx/graph"
 	"github.com/segtrt/segtrt/onnx/onnxio"
+	"github.com/segtrt/segtrt/onnx/onnxpb"
+	"google.golang.org/protobuf/proto"
 )
 
 func infer(t *testing.T, name string, inputs map[string][]int64) (Result, *graph.Graph) {
@@ -129,5 +131,24 @@ func TestParseInputShape(t *testing.T) {
 		if _, _, err := ParseInputShape(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
+	}
+}
+
+// A Constant whose "value" attribute is not a tensor (here an int) is bad
+// input, not a crash; the fuzzer found this one.
+func TestConstantValueWithoutTensor(t *testing.T) {
+	name, typ := "value", onnxpb.AttributeProto_INT
+	g, err := graph.New(&onnxpb.GraphProto{
+		Node: []*onnxpb.NodeProto{{
+			Name: proto.String("c"), OpType: proto.String("Constant"), Output: []string{"y"},
+			Attribute: []*onnxpb.AttributeProto{{Name: &name, Type: &typ, I: proto.Int64(3)}},
+		}},
+		Output: []*onnxpb.ValueInfoProto{{Name: proto.String("y")}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err = Infer(g, 17, nil); err == nil {
+		t.Fatal("a Constant with no tensor was accepted")
 	}
 }
