@@ -14,6 +14,7 @@ import (
 
 	"github.com/segtrt/segtrt/internal/interrupt"
 	"github.com/segtrt/segtrt/internal/pathcheck"
+	"github.com/segtrt/segtrt/onnx/fold"
 	"github.com/segtrt/segtrt/onnx/graph"
 	"github.com/segtrt/segtrt/onnx/onnxio"
 	"github.com/segtrt/segtrt/onnx/passes"
@@ -108,7 +109,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	nodesBefore := len(g.Proto.Node)
 	interrupt.Stage("export.passes")
-	folded := passes.FoldConstants(g, res)
+	folded := fold.Constants(g, res, m.Opset())
 	g, res, err = index(m, opts.InputShapes)
 	if err != nil {
 		return fail(err)
@@ -149,7 +150,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	w := opts.Stdout
 	fmt.Fprintf(w, "wrote %s: %d nodes (was %d)\n", opts.Out, len(m.Proto.Graph.Node), nodesBefore)
-	fmt.Fprintf(w, "  folded %d constant nodes, removed %d identities and %d dead nodes\n", folded, identities, dead)
+	fmt.Fprintf(w, "  folded %d constant nodes, removed %d identities and %d dead nodes\n", folded.Folded, identities, dead)
 	fmt.Fprintf(w, "  SPGExcite fused at %d sites%s\n", len(sum.SPGFused), listed(sum.SPGFused))
 	fmt.Fprintf(w, "  AvgPoolInfer fused at %d sites%s\n", len(sum.PoolFused), listed(sum.PoolFused))
 	for _, ap := range sum.APRewritten {
@@ -160,6 +161,9 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	for _, s := range sum.NotFused {
 		fmt.Fprintf(opts.Stderr, "warning: %s\n", s)
+	}
+	for _, s := range folded.Skipped {
+		fmt.Fprintf(opts.Stderr, "note: not folded: %s\n", s)
 	}
 	for _, s := range sum.Warnings {
 		fmt.Fprintf(opts.Stderr, "warning: %s\n", s)

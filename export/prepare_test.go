@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/segtrt/segtrt/internal/testmodels"
+	"github.com/segtrt/segtrt/onnx/fold"
 	"github.com/segtrt/segtrt/onnx/graph"
 	"github.com/segtrt/segtrt/onnx/onnxio"
 	"github.com/segtrt/segtrt/onnx/onnxpb"
@@ -224,5 +225,35 @@ func TestTrainCropLeavesSEGates(t *testing.T) {
 	_, summary, warnings := export(t, Options{Model: src, Fusion: passes.Fusion{TrainCrop: [2]int64{128, 256}}})
 	if strings.Contains(summary, "train-crop:") || strings.Count(warnings, "(a channel gate); left as global pooling") != 9 {
 		t.Fatalf("summary:\n%s\nwarnings:\n%s", summary, warnings)
+	}
+}
+
+// Export leaves SGCPNet no node (other than Q/DQ) whose inputs are all
+// constants: the BiFPN-style fusion weights (Relu, ReduceSum, Add, Div on
+// initializers) become initializers, and the predictions stay the same.
+func TestSGCPNetFoldsFusionWeights(t *testing.T) {
+	src := filepath.Join(testmodels.Root(), "testdata", "models", "sgcpnet-256x512.onnx")
+	out, summary, warnings := export(t, Options{Model: src})
+	m, err := onnxio.Load(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := graph.New(m.Proto.Graph)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if left := fold.Remaining(g); len(left) != 0 || strings.Contains(warnings, "not folded") {
+		t.Fatalf("all-constant nodes left: %v\n%s\n%s", left, summary, warnings)
+	}
+	before := countOps(t, src)
+	if before["Relu"]-countOps(t, out)["Relu"] != 12 {
+		t.Errorf("Relu before %d after %d; SGCPNet has 12 fusion-weight Relus", before["Relu"], countOps(t, out)["Relu"])
+	}
+	shape := []int64{1, 3, 256, 512}
+	x := randomInput(shape)
+	want := runModel(t, src, x, shape)
+	got := runModel(t, out, x, shape)
+	if d := maxDiff(got[0], want[0]); d > 1e-5 {
+		t.Fatalf("max |exported - original| = %g", d)
 	}
 }

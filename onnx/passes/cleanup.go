@@ -2,7 +2,6 @@ package passes
 
 import (
 	"encoding/binary"
-	"math"
 
 	"google.golang.org/protobuf/proto"
 
@@ -11,87 +10,12 @@ import (
 	"github.com/segtrt/segtrt/onnx/shapes"
 )
 
-// FoldConstants replaces every node whose outputs are all known values
-// (Constant nodes, Shape chains on static shapes, small initializer-only
-// arithmetic) by initializers. It returns how many nodes it folded.
-func FoldConstants(g *graph.Graph, res shapes.Result) int {
-	gp := g.Proto
-	var keep []*onnxpb.NodeProto
-	folded := 0
-	for _, n := range gp.Node {
-		if !foldable(n, res) {
-			keep = append(keep, n)
-			continue
-		}
-		for _, out := range n.Output {
-			gp.Initializer = append(gp.Initializer, tensorOf(out, res[out]))
-		}
-		folded++
-	}
-	gp.Node = keep
-	return folded
-}
-
-func foldable(n *onnxpb.NodeProto, res shapes.Result) bool {
-	if len(n.Output) == 0 || (n.GetDomain() != "" && n.GetDomain() != "ai.onnx") {
-		return false
-	}
-	for _, out := range n.Output {
-		v := res[out]
-		if out == "" || !v.Known() || !v.Static() {
-			return false
-		}
-		switch v.DType {
-		case onnxpb.TensorProto_FLOAT, onnxpb.TensorProto_INT64, onnxpb.TensorProto_INT32, onnxpb.TensorProto_BOOL, onnxpb.TensorProto_DOUBLE:
-		default:
-			return false
-		}
-	}
-	return true
-}
-
-// tensorOf encodes a known value as an initializer of its own type.
-func tensorOf(name string, v *shapes.Value) *onnxpb.TensorProto {
-	t := &onnxpb.TensorProto{Name: proto.String(name), Dims: append([]int64{}, v.Shape...), DataType: proto.Int32(int32(v.DType))}
-	n := int(graph.NumElements(v.Shape))
-	get := func(i int) float64 {
-		if v.Floats != nil {
-			return v.Floats[i]
-		}
-		return float64(v.Ints[i])
-	}
-	switch v.DType {
-	case onnxpb.TensorProto_FLOAT:
-		t.RawData = make([]byte, 4*n)
-		for i := 0; i < n; i++ {
-			binary.LittleEndian.PutUint32(t.RawData[4*i:], math.Float32bits(float32(get(i))))
-		}
-	case onnxpb.TensorProto_DOUBLE:
-		t.RawData = make([]byte, 8*n)
-		for i := 0; i < n; i++ {
-			binary.LittleEndian.PutUint64(t.RawData[8*i:], math.Float64bits(get(i)))
-		}
-	case onnxpb.TensorProto_INT64:
-		t.RawData = make([]byte, 8*n)
-		for i := 0; i < n; i++ {
-			x := int64(get(i))
-			if v.Ints != nil {
-				x = v.Ints[i]
-			}
-			binary.LittleEndian.PutUint64(t.RawData[8*i:], uint64(x))
-		}
-	case onnxpb.TensorProto_INT32:
-		t.RawData = make([]byte, 4*n)
-		for i := 0; i < n; i++ {
-			binary.LittleEndian.PutUint32(t.RawData[4*i:], uint32(int32(get(i))))
-		}
-	case onnxpb.TensorProto_BOOL:
-		t.RawData = make([]byte, n)
-		for i := 0; i < n; i++ {
-			if get(i) != 0 {
-				t.RawData[i] = 1
-			}
-		}
+// int64Tensor is an INT64 initializer of shape [len(vals)].
+func int64Tensor(name string, vals []int64) *onnxpb.TensorProto {
+	t := &onnxpb.TensorProto{Name: proto.String(name), Dims: []int64{int64(len(vals))}, DataType: proto.Int32(int32(onnxpb.TensorProto_INT64))}
+	t.RawData = make([]byte, 8*len(vals))
+	for i, v := range vals {
+		binary.LittleEndian.PutUint64(t.RawData[8*i:], uint64(v))
 	}
 	return t
 }

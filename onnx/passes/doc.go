@@ -1,9 +1,9 @@
-// Package passes rewrites ONNX graphs for TensorRT: constant folding,
-// identity and dead-node removal (cleanup.go), fusion of the SPG excitation
-// and of average pooling into segtrt's plugin nodes (pooling only where
-// AvgPoolInfer's error bound is no worse than a direct sum's: global pooling
-// and large stride-1 windows), with --train-crop turning global pooling into
-// inference-time pooling (fuse.go), and the
+// Package passes rewrites ONNX graphs for TensorRT (constant folding is
+// package fold's): identity and dead-node removal (cleanup.go), fusion of
+// the SPG excitation and of average pooling into segtrt's plugin nodes
+// (pooling only where AvgPoolInfer's error bound is no worse than a direct
+// sum's: global pooling and large stride-1 windows), with --train-crop
+// turning global pooling into inference-time pooling (fuse.go), and the
 // reverse rewrite of plugin nodes into standard ops so that ONNX Runtime
 // can run a fused graph (unfuse.go).
 //

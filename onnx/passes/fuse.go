@@ -261,7 +261,7 @@ func resizeTo(gp *onnxpb.GraphProto, name, in, out string, sizes []int64) *onnxp
 	empty := func(n string) *onnxpb.TensorProto {
 		return &onnxpb.TensorProto{Name: proto.String(n), Dims: []int64{0}, DataType: proto.Int32(int32(onnxpb.TensorProto_FLOAT))}
 	}
-	sz := tensorOf(name+"_sizes", &shapes.Value{DType: onnxpb.TensorProto_INT64, Shape: []int64{4}, Ints: sizes})
+	sz := int64Tensor(name+"_sizes", sizes)
 	gp.Initializer = append(gp.Initializer, empty(name+"_roi"), empty(name+"_scales"), sz)
 	return &onnxpb.NodeProto{
 		Name: proto.String(name), OpType: proto.String("Resize"),

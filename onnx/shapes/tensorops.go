@@ -226,8 +226,9 @@ func split(c *ctx) error {
 	return nil
 }
 
-// sliceRange resolves one axis of Slice into (start, count, step).
-func sliceRange(start, end, step, dim int64) (int64, int64) {
+// SliceRange resolves one axis of Slice: the first index taken and how
+// many, for ONNX's clamping rules (the step is the caller's).
+func SliceRange(start, end, step, dim int64) (int64, int64) {
 	if start < 0 {
 		start += dim
 	}
@@ -301,7 +302,7 @@ func slice(c *ctx) error {
 		if shape[ax] < 0 {
 			continue
 		}
-		first[ax], shape[ax] = sliceRange(starts[i], ends[i], steps[i], shape[ax])
+		first[ax], shape[ax] = SliceRange(starts[i], ends[i], steps[i], shape[ax])
 		step[ax] = steps[i]
 	}
 	out := &Value{DType: x.DType, Shape: shape}
