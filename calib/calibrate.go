@@ -36,7 +36,7 @@ func Run(ctx context.Context, o Options) error {
 	if set.Len() == 0 {
 		return fmt.Errorf("%s: split %q has no images", o.Data, o.Split)
 	}
-	m, g, res, err := loadForQDQ(o.Model, o.InputShapes)
+	m, g, res, unknown, err := loadForQDQ(o.Model, o.InputShapes)
 	var dyn *shapes.DynamicInput
 	if errors.As(err, &dyn) {
 		// A dynamic model is calibrated at the images' own (one) size.
@@ -45,7 +45,7 @@ func Run(ctx context.Context, o Options) error {
 			return serr
 		}
 		o.InputShapes = dyn.AtSize(h, w, o.Split, o.Stderr)
-		m, g, res, err = loadForQDQ(o.Model, o.InputShapes)
+		m, g, res, unknown, err = loadForQDQ(o.Model, o.InputShapes)
 	}
 	if err != nil {
 		return err
@@ -57,7 +57,9 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", o.Model, err)
 	}
-	rep := &Report{SchemaVersion: SchemaVersion, Percentile: o.Percentile, Tensors: []TensorReport{}, Weights: []WeightReport{}, Excluded: plan.Excluded}
+	rep := &Report{SchemaVersion: SchemaVersion, Percentile: o.Percentile, Tensors: []TensorReport{}, Weights: []WeightReport{}, Excluded: plan.Excluded,
+		UnknownOps: unknown, Unclassified: plan.Unclassified}
+	noteUnknown(o.Stderr, unknown, plan.Unclassified)
 	if rep.Model, err = filehash.Of(o.Model); err != nil {
 		return err
 	}

@@ -131,17 +131,15 @@ func collect(ctx context.Context, m *onnxio.Model, g *graph.Graph, res shapes.Re
 	// The session's outputs are withAll's: out[k] is the histogram of
 	// output k, or -1 for an output that is not an activation (a model
 	// output of another type).
-	var setBytes int64
-	var out, sizes []int
+	var out []int
 	var outShapes [][]int64
+	learn := false // some output's shape is unknown to our inference
 	for _, o := range withAll.Proto.Graph.Output {
 		v := res[o.GetName()]
 		if v == nil || !v.Static() {
-			return nil, fmt.Errorf("%s: output %q has no static shape", m.Path, o.GetName())
+			learn = true
 		}
 		outShapes = append(outShapes, v.Shape)
-		sizes = append(sizes, int(graph.NumElements(v.Shape)))
-		setBytes += 4 * int64(sizes[len(sizes)-1])
 		i, ok := index[o.GetName()]
 		if !ok {
 			i = -1
@@ -149,11 +147,10 @@ func collect(ctx context.Context, m *onnxio.Model, g *graph.Graph, res shapes.Re
 		out = append(out, i)
 	}
 	lanes := min(maxLanes, runtime.NumCPU(), set.Len())
-	sets := min(lanes+1, max(1, int(buffersLimit/max(1, setBytes))))
-	lanes = min(lanes, sets)
-	// Sessions are built at once (each takes a while); the buffers are
+	// Sessions are built at once (each takes a while). The buffers are
 	// sized by our shape inference, so the sessions need not run once to
-	// learn the output shapes.
+	// learn the output shapes, unless it does not know one: then the
+	// first session asks ONNX Runtime.
 	sessions := make([]*ort.Session, lanes)
 	errs := make([]error, lanes)
 	var built sync.WaitGroup
@@ -161,9 +158,7 @@ func collect(ctx context.Context, m *onnxio.Model, g *graph.Graph, res shapes.Re
 		built.Add(1)
 		go func() {
 			defer built.Done()
-			if sessions[l], errs[l] = ort.NewSession(withAll, ort.Options{Threads: max(1, runtime.NumCPU()/lanes)}); errs[l] == nil {
-				errs[l] = sessions[l].ExpectShapes(shape, outShapes)
-			}
+			sessions[l], errs[l] = ort.NewSession(withAll, ort.Options{Threads: max(1, runtime.NumCPU()/lanes)})
 		}()
 	}
 	built.Wait()
@@ -178,6 +173,29 @@ func collect(ctx context.Context, m *onnxio.Model, g *graph.Graph, res shapes.Re
 		if err != nil {
 			return nil, err
 		}
+	}
+	if learn {
+		if outShapes, err = sessions[0].OutputShapes(shape); err != nil {
+			return nil, fmt.Errorf("%s: %w", m.Path, err)
+		}
+	}
+	for _, s := range sessions {
+		if err := s.ExpectShapes(shape, outShapes); err != nil {
+			return nil, err
+		}
+	}
+	var setBytes int64
+	var sizes []int
+	for _, sh := range outShapes {
+		sizes = append(sizes, int(graph.NumElements(sh)))
+		setBytes += 4 * int64(sizes[len(sizes)-1])
+	}
+	sets := min(lanes+1, max(1, int(buffersLimit/max(1, setBytes))))
+	if lanes > sets {
+		for _, s := range sessions[sets:] {
+			s.Close()
+		}
+		sessions, lanes = sessions[:sets], sets
 	}
 	free := make(chan [][]float32, sets)
 	for range sets {

@@ -52,7 +52,7 @@ func FromCache(o ConvertOptions) error {
 	if w := c.VersionWarning(); w != "" && o.Stderr != nil {
 		fmt.Fprintf(o.Stderr, "warning: %s: %s\n", o.FromCache, w)
 	}
-	m, g, res, err := loadForQDQ(o.Model, o.InputShapes)
+	m, g, res, unknown, err := loadForQDQ(o.Model, o.InputShapes)
 	if err != nil {
 		return err
 	}
@@ -63,6 +63,7 @@ func FromCache(o ConvertOptions) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", o.Model, err)
 	}
+	noteUnknown(o.Stderr, unknown, plan.Unclassified)
 	amax := Scales{}
 	var missing []string
 	for _, s := range plan.Activations {

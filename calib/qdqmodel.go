@@ -18,34 +18,36 @@ import (
 // Scales maps tensor names to amax.
 type Scales = qdq.Scales
 
-// loadForQDQ loads a model for quantization and infers its shapes.
-func loadForQDQ(path string, inputShapes map[string][]int64) (*onnxio.Model, *graph.Graph, shapes.Result, error) {
-	m, err := onnxio.Load(path)
+// loadForQDQ loads a model for quantization and infers its shapes, as far
+// as segtrt's shape inference goes: unknown names the ops it has no rule
+// for, below which activations have no known type and stay float.
+func loadForQDQ(path string, inputShapes map[string][]int64) (m *onnxio.Model, g *graph.Graph, res shapes.Result, unknown []string, err error) {
+	m, err = onnxio.Load(path)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	if v := m.Opset(); v < qdq.MinOpset {
-		return nil, nil, nil, fmt.Errorf("%s: opset %d; per-channel Q/DQ needs opset >= %d (export with --opset 13 or newer)", path, v, qdq.MinOpset)
+		return nil, nil, nil, nil, fmt.Errorf("%s: opset %d; per-channel Q/DQ needs opset >= %d (export with --opset 13 or newer)", path, v, qdq.MinOpset)
 	}
-	g, err := graph.New(m.Proto.Graph)
+	g, err = graph.New(m.Proto.Graph)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("%s: %w", path, err)
+		return nil, nil, nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if len(g.Inputs) != 1 {
-		return nil, nil, nil, fmt.Errorf("%s: %d inputs; segtrt calibrates image models with one", path, len(g.Inputs))
+		return nil, nil, nil, nil, fmt.Errorf("%s: %d inputs; segtrt calibrates image models with one", path, len(g.Inputs))
 	}
-	res, err := shapes.Infer(g, m.Opset(), inputShapes)
+	res, unknown, err = shapes.InferPartial(g, m.Opset(), inputShapes)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("%s: %w", path, err)
+		return nil, nil, nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	in := res[g.Inputs[0].GetName()]
 	if len(in.Shape) == 4 && (in.Shape[1] == 3 || in.Shape[1] < 0) && !in.Static() && len(inputShapes) == 0 {
-		return nil, nil, nil, &shapes.DynamicInput{Model: path, Input: g.Inputs[0].GetName()}
+		return nil, nil, nil, nil, &shapes.DynamicInput{Model: path, Input: g.Inputs[0].GetName()}
 	}
 	if !in.Static() || len(in.Shape) != 4 || in.Shape[1] != 3 {
-		return nil, nil, nil, fmt.Errorf("%s: %w", path, opterr.Hintf("input %q is %s; want a static 1x3xHxW (give {InputShapes})", g.Inputs[0].GetName(), in))
+		return nil, nil, nil, nil, fmt.Errorf("%s: %w", path, opterr.Hintf("input %q is %s; want a static 1x3xHxW (give {InputShapes})", g.Inputs[0].GetName(), in))
 	}
-	return m, g, res, nil
+	return m, g, res, unknown, nil
 }
 
 // checkExternal refuses outputs that are one of m's external-data files

@@ -30,6 +30,11 @@ type Report struct {
 	Tensors    []TensorReport `json:"tensors"`
 	Weights    []WeightReport `json:"weights"`
 	Excluded   []string       `json:"excluded,omitempty"`
+	// UnknownOps are the ops segtrt's shape inference has no rule for
+	// (`GridSample (at node "gs")`); Unclassified the tensors that
+	// quantizable ops read below them, of unknown type, left float.
+	UnknownOps   []string `json:"unknown_ops,omitempty"`
+	Unclassified []string `json:"unclassified,omitempty"`
 	// Auto is present under --method auto.
 	Auto *AutoReport `json:"auto,omitempty"`
 	// Sensitivity is present when --max-miou-drop was given.
@@ -106,4 +111,14 @@ func list(names []string) string {
 		return strings.Join(names[:8], ", ") + fmt.Sprintf(" and %d more", len(names)-8)
 	}
 	return strings.Join(names, ", ")
+}
+
+// noteUnknown says once, on stderr, that some activations stay float
+// because segtrt's shape inference stops at ops it has no rule for.
+func noteUnknown(w io.Writer, unknown, unclassified []string) {
+	if len(unknown) == 0 || w == nil {
+		return
+	}
+	fmt.Fprintf(w, "note: segtrt's shape inference has no rule for %s: %d activations below it that quantizable ops read stay float (calib.json: unclassified)\n",
+		strings.Join(unknown, ", "), len(unclassified))
 }

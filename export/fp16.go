@@ -36,7 +36,7 @@ func convertFP16(m *onnxio.Model, opts Options) (*fp16Result, error) {
 		emulate bool
 		what    string
 	}{{m, false, "FP16 model"}, {emu, true, "FP16 emulation"}} {
-		g, res, err := index(job.model, opts.InputShapes)
+		g, res, _, err := index(job.model, opts.InputShapes)
 		if err != nil {
 			return nil, err
 		}
@@ -44,7 +44,7 @@ func convertFP16(m *onnxio.Model, opts Options) (*fp16Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		if _, _, err := index(job.model, opts.InputShapes); err != nil {
+		if _, _, _, err := index(job.model, opts.InputShapes); err != nil {
 			return nil, fmt.Errorf("%s: %w", job.what, err)
 		}
 		if !job.emulate {

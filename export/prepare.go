@@ -103,20 +103,24 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 	fail := func(err error) error { return fmt.Errorf("%s: %w", opts.Model, err) }
-	g, res, err := index(m, opts.InputShapes)
+	g, res, unknown, err := index(m, opts.InputShapes)
 	if err != nil {
 		return fail(err)
+	}
+	if len(unknown) > 0 && opts.FP16 {
+		// Every tensor's type decides where casts go.
+		return fail(fmt.Errorf("--fp16 needs the type of every tensor, and segtrt's shape inference has no rule for %s", strings.Join(unknown, ", ")))
 	}
 	nodesBefore := len(g.Proto.Node)
 	interrupt.Stage("export.passes")
 	folded := fold.Constants(g, res, m.Opset())
-	g, res, err = index(m, opts.InputShapes)
+	g, res, _, err = index(m, opts.InputShapes)
 	if err != nil {
 		return fail(err)
 	}
 	identities := passes.RemoveIdentities(g, res)
 	dead := passes.RemoveDead(g.Proto)
-	if g, res, err = index(m, opts.InputShapes); err != nil {
+	if g, res, _, err = index(m, opts.InputShapes); err != nil {
 		return fail(err)
 	}
 	sum, err := passes.Fuse(m.Proto, g, res, f)
@@ -126,7 +130,7 @@ func Run(ctx context.Context, opts Options) error {
 	passes.RemoveDead(m.Proto.Graph)
 	// Re-index and re-infer: the written graph must be a valid DAG whose
 	// shapes resolve, or it is not written at all.
-	g, res, err = index(m, opts.InputShapes)
+	g, _, _, err = index(m, opts.InputShapes)
 	if err != nil {
 		return fail(fmt.Errorf("after the passes: %w", err))
 	}
@@ -162,6 +166,9 @@ func Run(ctx context.Context, opts Options) error {
 	for _, s := range sum.NotFused {
 		fmt.Fprintf(opts.Stderr, "warning: %s\n", s)
 	}
+	if len(unknown) > 0 {
+		fmt.Fprintf(opts.Stderr, "note: segtrt's shape inference has no rule for %s: folding and fusion skip what lies below (ONNX Runtime and TensorRT still run it)\n", strings.Join(unknown, ", "))
+	}
 	for _, s := range folded.Skipped {
 		fmt.Fprintf(opts.Stderr, "note: not folded: %s\n", s)
 	}
@@ -171,16 +178,19 @@ func Run(ctx context.Context, opts Options) error {
 	return nil
 }
 
-func index(m *onnxio.Model, inputShapes map[string][]int64) (*graph.Graph, shapes.Result, error) {
+// index re-reads the graph after a pass. Shape inference is best-effort:
+// values below an op it has no rule for get unknown shapes, which the
+// passes leave alone; unknown names those ops.
+func index(m *onnxio.Model, inputShapes map[string][]int64) (*graph.Graph, shapes.Result, []string, error) {
 	g, err := graph.New(m.Proto.Graph)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	res, err := shapes.Infer(g, m.Opset(), inputShapes)
+	res, unknown, err := shapes.InferPartial(g, m.Opset(), inputShapes)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return g, res, nil
+	return g, res, unknown, nil
 }
 
 func listed(names []string) string {

@@ -52,6 +52,10 @@ func (r *Report) WriteTable(w io.Writer) error {
 		if s.Resized {
 			back = ", resized back"
 		}
+		if s.Feature == [2]int64{} { // below a dynamic or unknown shape
+			p("  %s\t%s\tfeature size unknown%s\n", s.Node, s.Kind, back)
+			continue
+		}
 		p("  %s\t%s\tfeature %dx%d, kernel %dx%d%s\n", s.Node, s.Kind, s.Feature[0], s.Feature[1], s.Kernel[0], s.Kernel[1], back)
 	}
 	for _, n := range r.Notes {

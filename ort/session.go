@@ -139,6 +139,27 @@ func (s *Session) outputShapes(shape []int64) ([][]int64, error) {
 	return s.shapes[dims(shape)], nil
 }
 
+// OutputShapes returns the output shapes at an input shape, as ONNX
+// Runtime computes them (running the model once on zeros when no run or
+// ExpectShapes has told it): for callers that size their own buffers for
+// a model whose shapes segtrt's own inference does not know.
+func (s *Session) OutputShapes(inputShape []int64) ([][]int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sess == nil {
+		return nil, fmt.Errorf("session is closed")
+	}
+	sh, err := s.outputShapes(inputShape)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]int64, len(sh))
+	for i, o := range sh {
+		out[i] = slices.Clone(o)
+	}
+	return out, nil
+}
+
 // ExpectShapes tells the session the output shapes at an input shape, as
 // a caller that sized its own buffers knows them, so that the session does
 // not run the model once to learn them. Wrong shapes make runs fail.

@@ -82,3 +82,16 @@ func ResNet18(t testing.TB) string {
 	}
 	return path
 }
+
+// TorchvisionZoo returns the folder of torchvision segmentation exports
+// (testdata/onnx/torchvision_zoo.py names them), made once into the
+// git-ignored testdata/cache: FCN-ResNet50 is 135 MB.
+func TorchvisionZoo(t testing.TB) string {
+	t.Helper()
+	dir := filepath.Join(Root(), "testdata", "cache", "torchvision")
+	cmd := exec.Command(Python(), filepath.Join(Root(), "testdata", "onnx", "torchvision_zoo.py"), dir)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("exporting torchvision models with %s (needs python3-torch, python3-torchvision; run make deps): %v\n%s", Python(), err, out)
+	}
+	return dir
+}

@@ -59,7 +59,13 @@ func Fuse(m *onnxpb.ModelProto, g *graph.Graph, res shapes.Result, f Fusion) (Su
 	}
 	for _, p := range patterns.FindPooling(g, res) {
 		n := g.Node(p.Node)
-		if p.Kind == patterns.PluginAvgPool || p.Feature == [2]int64{} {
+		if p.Kind == patterns.PluginAvgPool {
+			continue
+		}
+		if p.Feature == [2]int64{} {
+			if f.AvgPool || f.TrainCrop != [2]int64{} {
+				s.NotFused = append(s.NotFused, fmt.Sprintf("%s: feature size unknown to segtrt's shape inference; left as is", n.GetName()))
+			}
 			continue
 		}
 		global := p.Kind != patterns.InferenceAP

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"sort"
 
 	"github.com/segtrt/segtrt/onnx/graph"
@@ -34,6 +35,10 @@ type Plan struct {
 	// Groups are the quantizable nodes that were quantized, by name, in
 	// graph order: the units sensitivity analysis switches on and off.
 	Groups []string
+	// Unclassified are activations that quantizable ops read but whose
+	// type shape inference does not know (below an op it has no rule
+	// for): they stay float.
+	Unclassified []string
 }
 
 // Weight is one weight initializer to store as int8.
@@ -142,6 +147,9 @@ func NewPlan(g *graph.Graph, res shapes.Result, keepFloat func(node string) bool
 		for _, in := range quantizedInputs(g, n) {
 			name := n.Input[in]
 			if v := res[name]; v == nil || v.DType != onnxpb.TensorProto_FLOAT {
+				if (v == nil || v.DType == 0) && !slices.Contains(p.Unclassified, name) {
+					p.Unclassified = append(p.Unclassified, name)
+				}
 				continue
 			}
 			sites[name] = append(sites[name], i)
@@ -161,6 +169,7 @@ func NewPlan(g *graph.Graph, res shapes.Result, keepFloat func(node string) bool
 		p.Activations = append(p.Activations, Site{Tensor: name, Consumers: cs})
 	}
 	sort.Slice(p.Activations, func(a, b int) bool { return p.Activations[a].Tensor < p.Activations[b].Tensor })
+	sort.Strings(p.Unclassified)
 	if len(p.Activations) == 0 {
 		return nil, fmt.Errorf("the model has no float activations feeding Conv, Gemm, MatMul, pooling or residual Add: nothing to quantize")
 	}

@@ -6,6 +6,7 @@
 package shapes
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -87,7 +88,9 @@ func Infer(g *graph.Graph, opset int64, inputs map[string][]int64) (Result, erro
 // that node's outputs, and those of every node fed by a value of unknown
 // rank, get unknown shapes (a nil Shape), and the walk goes on. unknown
 // names each op without a rule once (`GridSample (at node "gs")`), in graph
-// order. Structural errors (a shape a known op rules out) still fail.
+// order. A known op whose output shape depends on values known only at run
+// time (Resize to a dynamic input's size) also gets unknown outputs, without
+// a mention. Structural errors (a shape a known op rules out) still fail.
 func InferPartial(g *graph.Graph, opset int64, inputs map[string][]int64) (res Result, unknown []string, err error) {
 	return walk(g, opset, inputs, true)
 }
@@ -168,6 +171,17 @@ func walk(g *graph.Graph, opset int64, inputs map[string][]int64, partial bool) 
 			c.in = append(c.in, res[in])
 		}
 		if err := c.infer(); err != nil {
+			var nv *needsValue
+			if partial && errors.As(err, &nv) {
+				// A size computed at run time (Resize to a dynamic
+				// input's size): unknown here, not a defect.
+				for _, out := range n.Output {
+					if out != "" {
+						res[out] = &Value{}
+					}
+				}
+				continue
+			}
 			return nil, nil, &graph.NodeError{Node: n, Msg: err.Error()}
 		}
 		for j, out := range n.Output {
@@ -237,6 +251,17 @@ func FromTensor(t *onnxpb.TensorProto) (*Value, error) {
 	return v, nil
 }
 
+// needsValue is the error of a rule that needs the values of an input
+// that are known only at run time.
+type needsValue struct {
+	input int
+	name  string
+}
+
+func (e *needsValue) Error() string {
+	return fmt.Sprintf("input %d (%q) must be a constant or computable from static shapes", e.input, e.name)
+}
+
 // ctx is one node's inference step.
 type ctx struct {
 	node  *onnxpb.NodeProto
@@ -281,7 +306,7 @@ func (c *ctx) ints(i int) ([]int64, error) {
 		}
 		return out, nil
 	}
-	return nil, fmt.Errorf("input %d (%q) must be a constant or computable from static shapes", i, c.node.Input[i])
+	return nil, &needsValue{i, c.node.Input[i]}
 }
 
 func (c *ctx) floats(i int) ([]float64, error) {
@@ -299,7 +324,7 @@ func (c *ctx) floats(i int) ([]float64, error) {
 		}
 		return out, nil
 	}
-	return nil, fmt.Errorf("input %d (%q) must be a constant or computable from static shapes", i, c.node.Input[i])
+	return nil, &needsValue{i, c.node.Input[i]}
 }
 
 func (c *ctx) set(vs ...*Value) { c.out = vs }
