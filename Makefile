@@ -27,7 +27,7 @@ APT_PACKAGES := $(APT_BUILD) python3-torch python3-torchvision python3-onnx pyth
 	python3-scipy python3-pil protobuf-compiler
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps apt-deps build-deps go-deps build test pytest lint vet fuzz bench bench-e2e bench-calib int8-table demo generate fixtures fixtures-onnx testdata-mini clean
+.PHONY: all deps apt-deps build-deps go-deps build test pytest lint vet fuzz bench bench-e2e bench-calib int8-table gpu-check demo generate fixtures fixtures-onnx testdata-mini clean
 
 all: build
 
@@ -152,6 +152,12 @@ fixtures-onnx: apt-deps
 testdata-mini:
 	rm -rf testdata/cityscapes-mini
 	$(GO) run ./cmd/segtrt dataset synth --out testdata/cityscapes-mini --train 3 --val 3 --test 3 --height 128 --width 256 --seed 0
+
+# The plugin kernels on a real GPU, without TensorRT (plugins/gpucheck): on a
+# machine without one it builds the harness, says so and exits 0. Needs nvcc
+# only, never make deps (GPU machines may have no network).
+gpu-check:
+	scripts/gpu-check.sh
 
 clean: plugins-clean
 	rm -rf bin out testdata/cache

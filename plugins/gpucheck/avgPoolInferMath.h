@@ -1,0 +1,1 @@
+../avgpoolinfer/avgPoolInferMath.h

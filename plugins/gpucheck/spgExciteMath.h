@@ -1,0 +1,1 @@
+../spgexcite/spgExciteMath.h
