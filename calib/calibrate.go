@@ -103,13 +103,12 @@ func Run(ctx context.Context, o Options) error {
 			names = append(names, a.Tensor)
 		}
 	}
-	step, done := o.Progress.Start(calibSet.Len())
 	interrupt.Stage("calibrate.collect")
-	hists, err := collect(ctx, m, g, res, names, calibSet, pre, step)
-	done()
+	hists, coll, err := collectBounded(ctx, o, m, g, res, names, calibSet, pre)
 	if err != nil {
 		return err
 	}
+	rep.Collection = coll
 	// Every method's ranges when they are reported or compared; otherwise
 	// only the one asked for.
 	methods := Methods

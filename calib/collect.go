@@ -72,6 +72,25 @@ func withOutputs(m *onnxio.Model, names []string) *onnxio.Model {
 	return &onnxio.Model{Proto: mp, Path: m.Path}
 }
 
+// withOnlyOutputs returns a copy of m whose graph outputs are names alone:
+// ONNX Runtime then skips the nodes no name depends on.
+func withOnlyOutputs(m *onnxio.Model, names []string) *onnxio.Model {
+	c := withOutputs(m, names)
+	c.Proto.Graph.Output = c.Proto.Graph.Output[len(m.Proto.Graph.Output):]
+	keep := map[string]bool{}
+	for _, n := range names {
+		keep[n] = true
+	}
+	// An original output that is also a name stays (withOutputs did not
+	// append it again).
+	for _, o := range m.Proto.Graph.Output {
+		if keep[o.GetName()] {
+			c.Proto.Graph.Output = append(c.Proto.Graph.Output, proto.Clone(o).(*onnxpb.ValueInfoProto))
+		}
+	}
+	return c
+}
+
 // Collection tuning. A work item is one slice of one tensor of one image;
 // slices are small enough to spread a large tensor over every core and
 // large enough that an item's fixed cost (emptying and merging a counter)
@@ -80,12 +99,15 @@ func withOutputs(m *onnxio.Model, names []string) *onnxio.Model {
 // sessions infer a third faster than one two-thread session, which waits
 // at every op's barrier. Each lane has a set of output buffers, plus one
 // more so that binning one image never stalls both lanes, as long as the
-// sets fit in buffersLimit; one set always exists.
+// sets fit in collect's limit; one set always exists.
 const (
-	itemValues   = 1 << 16
-	maxLanes     = 2
-	buffersLimit = 2 << 30 // bytes
+	itemValues = 1 << 16
+	maxLanes   = 2
 )
+
+// buffersPerImage is how many images collect keeps in flight when memory
+// allows: one per lane and one being binned.
+func buffersPerImage(images int) int { return min(maxLanes, runtime.NumCPU(), images) + 1 }
 
 // collect runs the model on every image of set and histograms each tensor
 // of names, binning activations on every core while ONNX Runtime infers
@@ -96,7 +118,13 @@ const (
 // A NaN or infinity stops the run. The error names the first image that
 // produced one and, of its tensors, the first in graph order: where the
 // non-finite values start.
-func collect(ctx context.Context, m *onnxio.Model, g *graph.Graph, res shapes.Result, names []string, set *dataset.Set, pre dataset.Preprocess, progress func()) (map[string]*Histogram, error) {
+//
+// limit bounds the bytes of output buffers held at once (fewer images are
+// then in flight); with only, the session's outputs are names alone, not
+// the model's own outputs too (a group of a bounded collection). held is
+// the buffer bytes collect held at most.
+func collect(ctx context.Context, m *onnxio.Model, g *graph.Graph, res shapes.Result, names []string, set *dataset.Set, pre dataset.Preprocess, progress func(),
+	limit int64, only bool) (hists map[string]*Histogram, held int64, err error) {
 	input := g.Inputs[0].GetName()
 	step := map[int]int{} // node index -> position in topological order
 	for k, i := range g.Order {
@@ -113,15 +141,19 @@ func collect(ctx context.Context, m *onnxio.Model, g *graph.Graph, res shapes.Re
 	}
 	// ONNX Runtime runs plugin nodes as the standard ops they stand for;
 	// their outputs keep their names.
-	withAll, err := passes.Runnable(withOutputs(m, outputs))
+	session := withOutputs(m, outputs)
+	if only && len(outputs) > 0 {
+		session = withOnlyOutputs(m, outputs)
+	}
+	withAll, err := passes.Runnable(session)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	shape := []int64{1, 3, int64(pre.Height), int64(pre.Width)}
-	hists := make([]*Histogram, len(names))
+	all := make([]*Histogram, len(names))
 	index := map[string]int{}
 	for i, n := range names {
-		hists[i] = NewHistogram()
+		all[i] = NewHistogram()
 		index[n] = i
 		rank[i] = -1
 		if p, ok := g.Producer[n]; ok {
@@ -171,17 +203,17 @@ func collect(ctx context.Context, m *onnxio.Model, g *graph.Graph, res shapes.Re
 	}()
 	for _, err := range errs {
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 	}
 	if learn {
 		if outShapes, err = sessions[0].OutputShapes(shape); err != nil {
-			return nil, fmt.Errorf("%s: %w", m.Path, err)
+			return nil, 0, fmt.Errorf("%s: %w", m.Path, err)
 		}
 	}
 	for _, s := range sessions {
 		if err := s.ExpectShapes(shape, outShapes); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 	}
 	var setBytes int64
@@ -190,7 +222,8 @@ func collect(ctx context.Context, m *onnxio.Model, g *graph.Graph, res shapes.Re
 		sizes = append(sizes, int(graph.NumElements(sh)))
 		setBytes += 4 * int64(sizes[len(sizes)-1])
 	}
-	sets := min(lanes+1, max(1, int(buffersLimit/max(1, setBytes))))
+	sets := min(lanes+1, max(1, int(limit/max(1, setBytes))))
+	held = int64(sets) * setBytes
 	if lanes > sets {
 		for _, s := range sessions[sets:] {
 			s.Close()
@@ -206,7 +239,7 @@ func collect(ctx context.Context, m *onnxio.Model, g *graph.Graph, res shapes.Re
 		free <- bufs
 	}
 
-	b := &binner{hists: hists, locks: make([]sync.Mutex, len(hists)), names: names, rank: rank, set: set, progress: progress}
+	b := &binner{hists: all, locks: make([]sync.Mutex, len(all)), names: names, rank: rank, set: set, progress: progress}
 	items := make(chan item, 4096)
 	var workers sync.WaitGroup
 	for range runtime.NumCPU() {
@@ -300,16 +333,16 @@ func collect(ctx context.Context, m *onnxio.Model, g *graph.Graph, res shapes.Re
 		return nil
 	}()
 	if bad := b.failure(); bad != nil {
-		return nil, bad
+		return nil, 0, bad
 	}
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	byName := make(map[string]*Histogram, len(names))
 	for i, n := range names {
-		byName[n] = hists[i]
+		byName[n] = all[i]
 	}
-	return byName, nil
+	return byName, held, nil
 }
 
 // image is one calibration image in flight: its sample and the buffers

@@ -33,11 +33,14 @@ type Options struct {
 	SensitivitySplit  string
 	SensitivityImages int
 	InputShapes       map[string][]int64
-	Mean, Std         [3]float32
-	BGR               bool
-	ORTLib            string
-	Stdout, Stderr    io.Writer
-	Progress          progress.Reporter // one step per calibration image
+	// MaxMemory bounds the activation buffers held at once while
+	// histogramming; 0 means DefaultMaxMemory().
+	MaxMemory      int64
+	Mean, Std      [3]float32
+	BGR            bool
+	ORTLib         string
+	Stdout, Stderr io.Writer
+	Progress       progress.Reporter // one step per calibration image
 }
 
 // Defaults.
@@ -71,6 +74,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.SensitivityImages <= 0 {
 		o.SensitivityImages = DefaultSensitivityImages
+	}
+	if o.MaxMemory <= 0 {
+		o.MaxMemory = DefaultMaxMemory()
 	}
 	if o.Stdout == nil {
 		o.Stdout = io.Discard

@@ -33,8 +33,10 @@ type Report struct {
 	// UnknownOps are the ops segtrt's shape inference has no rule for
 	// (`GridSample (at node "gs")`); Unclassified the tensors that
 	// quantizable ops read below them, of unknown type, left float.
-	UnknownOps   []string `json:"unknown_ops,omitempty"`
-	Unclassified []string `json:"unclassified,omitempty"`
+	// Collection says how activations were held while histogramming.
+	Collection   *Collection `json:"collection,omitempty"`
+	UnknownOps   []string    `json:"unknown_ops,omitempty"`
+	Unclassified []string    `json:"unclassified,omitempty"`
 	// Auto is present under --method auto.
 	Auto *AutoReport `json:"auto,omitempty"`
 	// Sensitivity is present when --max-miou-drop was given.

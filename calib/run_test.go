@@ -439,3 +439,50 @@ func TestDynamicModelCalibratesAtTheImageSize(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A memory ceiling splits collection into passes over the images, one per
+// group of activations, and changes no byte of what calibrate writes: the
+// histograms do not depend on the order values arrive in.
+func TestMaxMemoryGivesTheSameBytes(t *testing.T) {
+	edit := func(limit int64) func(*Options) {
+		return func(o *Options) { o.Method = Percentile; o.SaveHistograms = true; o.MaxMemory = limit }
+	}
+	readReport := func(path string) Report {
+		var r Report
+		if err := json.Unmarshal(read(t, path), &r); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	dir := t.TempDir()
+	one := calibrate(t, dir, edit(1<<40))
+	want := map[string][]byte{"q.onnx": read(t, one.Out), "q.calib": read(t, one.Cache)}
+	wantRep := readReport(one.Report)
+	if wantRep.Collection == nil || wantRep.Collection.Groups != 1 {
+		t.Fatalf("unbounded: collection %+v", wantRep.Collection)
+	}
+	// A third of one image's buffers, and one byte: every tensor alone.
+	third := wantRep.Collection.PeakActivationBytes / int64(buffersPerImage(3)) / 3
+	for _, limit := range []int64{third, 1} {
+		var stderr bytes.Buffer
+		o := calibrate(t, dir, func(o *Options) { edit(limit)(o); o.Stderr = &stderr })
+		for f, b := range want {
+			if !bytes.Equal(b, read(t, filepath.Join(dir, f))) {
+				t.Errorf("--max-memory %d: %s differs from one pass", limit, f)
+			}
+		}
+		rep := readReport(o.Report)
+		if rep.Collection.Groups < 3 || rep.Collection.MaxMemory != limit || !strings.Contains(stderr.String(), "passes over the images") {
+			t.Errorf("--max-memory %d: collection %+v\n%s", limit, rep.Collection, stderr.String())
+		}
+		if limit > 1 && rep.Collection.PeakActivationBytes > limit {
+			t.Errorf("--max-memory %d: held %d bytes", limit, rep.Collection.PeakActivationBytes)
+		}
+		wantRep.Collection, rep.Collection = nil, nil
+		a, _ := json.Marshal(wantRep)
+		b, _ := json.Marshal(rep)
+		if !bytes.Equal(a, b) {
+			t.Errorf("--max-memory %d: calib.json differs beyond collection", limit)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/segtrt/segtrt/internal/bytesize"
 	"github.com/segtrt/segtrt/internal/usage"
 	"github.com/segtrt/segtrt/trt"
 	"github.com/segtrt/segtrt/trt/enginebuild"
@@ -47,7 +48,7 @@ ONNX (segtrt export --fp16), int8 a Q/DQ model; best and --calib-cache are refus
 				return usage.Errorf("--hw-compat: %v", err)
 			}
 			if workspace != "" {
-				if opts.Workspace, err = enginebuild.ParseSize(workspace); err != nil {
+				if opts.Workspace, err = bytesize.Parse(workspace); err != nil {
 					return usage.Errorf("--workspace: %v", err)
 				}
 			}

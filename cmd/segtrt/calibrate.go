@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/segtrt/segtrt/calib"
+	"github.com/segtrt/segtrt/internal/bytesize"
 	"github.com/segtrt/segtrt/internal/progress"
 	"github.com/segtrt/segtrt/internal/usage"
 )
@@ -37,13 +38,13 @@ func newCalibrateCmd(runF func(context.Context, *calibrateOptions) error) *cobra
 		runF = calibrateRun
 	}
 	var f struct {
-		model, data, split, method, out, cache, trtVersion, report, fromCache, fromQDQ, sensSplit string
-		images, autoImages, sensImages                                                            int
-		seed                                                                                      uint64
-		percentile, maxDrop                                                                       float64
-		saveHist                                                                                  bool
-		exclude                                                                                   []string
-		pre                                                                                       preprocessFlags
+		model, data, split, method, out, cache, trtVersion, report, fromCache, fromQDQ, sensSplit, maxMemory string
+		images, autoImages, sensImages                                                                       int
+		seed                                                                                                 uint64
+		percentile, maxDrop                                                                                  float64
+		saveHist                                                                                             bool
+		exclude                                                                                              []string
+		pre                                                                                                  preprocessFlags
 	}
 	cmd := &cobra.Command{
 		Use:   "calibrate --model M.onnx --data DIR --out M.int8.onnx [flags]",
@@ -88,6 +89,12 @@ Conversions without data:
 			case f.sensImages < 0:
 				return usage.Errorf("--sensitivity-images %d: want a positive count", f.sensImages)
 			}
+			var maxMemory uint64
+			if f.maxMemory != "" {
+				if maxMemory, err = bytesize.Parse(f.maxMemory); err != nil {
+					return usage.Errorf("--max-memory: %v", err)
+				}
+			}
 			var exclude []*regexp.Regexp
 			for _, p := range f.exclude {
 				re, err := regexp.Compile(p)
@@ -122,7 +129,7 @@ Conversions without data:
 				Model: f.model, Data: f.data, Split: f.split, Images: f.images, Seed: f.seed, Method: method,
 				Percentile: f.percentile, AutoImages: f.autoImages, Out: f.out, Cache: f.cache, Report: f.report,
 				TensorRT: trtVersion, SaveHistograms: f.saveHist, Exclude: exclude, MaxMIoUDrop: f.maxDrop,
-				SensitivitySplit: f.sensSplit, SensitivityImages: f.sensImages,
+				SensitivitySplit: f.sensSplit, SensitivityImages: f.sensImages, MaxMemory: int64(min(maxMemory, 1<<62)),
 				InputShapes: pre.inputShapes, Mean: pre.mean, Std: pre.std, BGR: pre.bgr, ORTLib: pre.ortLib,
 				Stdout: c.OutOrStdout(), Stderr: c.ErrOrStderr(), Progress: progress.Bar(c.ErrOrStderr(), "calibrate"),
 			}
@@ -149,6 +156,7 @@ Conversions without data:
 	fs.Float64Var(&f.maxDrop, "max-miou-drop", 0, "keep the most harmful layers in float until INT8 loses at most this many mIoU points")
 	fs.StringVar(&f.sensSplit, "sensitivity-split", calib.DefaultSensitivitySplit, "split the sensitivity search scores on")
 	fs.IntVar(&f.sensImages, "sensitivity-images", calib.DefaultSensitivityImages, "images of --sensitivity-split the search scores on")
+	fs.StringVar(&f.maxMemory, "max-memory", "", "bound on activations held at once while histogramming, e.g. 2GiB (default: an eighth of memory, 512MiB to 2GiB)")
 	f.pre.add(fs)
 	return cmd
 }

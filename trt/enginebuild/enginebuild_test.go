@@ -23,23 +23,6 @@ import (
 	"github.com/segtrt/segtrt/trt/enginemeta"
 )
 
-func TestParseSize(t *testing.T) {
-	good := map[string]uint64{
-		"2GiB": 2 << 30, "512MiB": 512 << 20, "512M": 512 << 20, "1g": 1 << 30, "64KiB": 64 << 10,
-		"1073741824": 1 << 30, "1.5GiB": 3 << 29, "2GB": 2e9, "1TiB": 1 << 40, "100B": 100, " 8 MiB ": 8 << 20,
-	}
-	for in, want := range good {
-		if got, err := ParseSize(in); err != nil || got != want {
-			t.Errorf("%q: %d %v, want %d", in, got, err, want)
-		}
-	}
-	for _, in := range []string{"", "0", "-1GiB", "GiB", "2 gigabytes", "1.5", "NaN", "1e400GiB", "0.1B"} {
-		if _, err := ParseSize(in); err == nil {
-			t.Errorf("%q accepted", in)
-		}
-	}
-}
-
 func TestParsePrecision(t *testing.T) {
 	for _, p := range []string{"fp32", "FP16", "int8", "best"} {
 		if _, err := ParsePrecision(p); err != nil {

@@ -1,9 +1,9 @@
 package enginebuild
 
 import (
-	"fmt"
 	"slices"
 
+	"github.com/segtrt/segtrt/internal/bytesize"
 	"github.com/segtrt/segtrt/internal/opterr"
 	"github.com/segtrt/segtrt/onnx/graph"
 	"github.com/segtrt/segtrt/onnx/onnxio"
@@ -76,20 +76,7 @@ func checkWorkspace(limit uint64, need PluginWorkspace) error {
 	}
 	return opterr.Errorf("{Workspace} %s is too small: AvgPoolInfer node %q needs %s of workspace for its input %s "+
 		"at the profile's largest shapes; give {Workspace} %s or more",
-		formatBytes(limit), need.Node, formatBytes(need.Bytes), shapes.FormatShape(need.Input), formatBytes(roundUpMiB(need.Bytes)))
+		bytesize.Format(limit), need.Node, bytesize.Format(need.Bytes), shapes.FormatShape(need.Input), bytesize.Format(roundUpMiB(need.Bytes)))
 }
 
 func roundUpMiB(b uint64) uint64 { return (b + 1<<20 - 1) &^ (1<<20 - 1) }
-
-// formatBytes prints a size the way --workspace reads it.
-func formatBytes(b uint64) string {
-	switch {
-	case b >= 1<<30 && b%(1<<30) == 0:
-		return fmt.Sprintf("%dGiB", b>>30)
-	case b >= 1<<20 && b%(1<<20) == 0:
-		return fmt.Sprintf("%dMiB", b>>20)
-	case b >= 1<<20:
-		return fmt.Sprintf("%.1fMiB", float64(b)/(1<<20))
-	}
-	return fmt.Sprintf("%dB", b)
-}
