@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/segtrt/segtrt/dataset"
@@ -22,23 +23,39 @@ import (
 // defaults (Options.withDefaults).
 func Run(ctx context.Context, o Options) error {
 	o = o.withDefaults()
-	if o.Model == "" || o.Data == "" || o.Out == "" {
-		return fmt.Errorf("calibrate needs a model, a data set and an output")
+	var parts []*Part
+	if len(o.Parts) > 0 {
+		var err error
+		if parts, err = readParts(o.Parts); err != nil {
+			return err
+		}
+		o = parts[0].options(o)
 	}
-	if err := pathcheck.Check(pathcheck.In("Model", o.Model), pathcheck.InFolder("Data", o.Data),
-		pathcheck.Out("Out", o.Out), pathcheck.Out("Cache", o.Cache), pathcheck.Out("Report", o.Report)); err != nil {
+	if err := o.checkMode(len(parts) > 0); err != nil {
 		return err
 	}
-	set, err := dataset.Open(o.Data, o.Split)
-	if err != nil {
+	paths := []pathcheck.Path{pathcheck.In("Model", o.Model), pathcheck.InFolder("Data", o.Data),
+		pathcheck.Out("Out", o.Out), pathcheck.Out("Cache", o.Cache), pathcheck.Out("Report", o.Report), pathcheck.Out("SaveHistogramsTo", o.SaveHistogramsTo)}
+	for _, p := range o.Parts {
+		paths = append(paths, pathcheck.In("Parts", p))
+	}
+	if err := pathcheck.Check(paths...); err != nil {
 		return err
 	}
-	if set.Len() == 0 {
-		return fmt.Errorf("%s: split %q has no images", o.Data, o.Split)
+	// A merge without --data has the images' names from the parts.
+	var set *dataset.Set
+	if o.Data != "" {
+		var err error
+		if set, err = dataset.Open(o.Data, o.Split); err != nil {
+			return err
+		}
+		if set.Len() == 0 {
+			return fmt.Errorf("%s: split %q has no images", o.Data, o.Split)
+		}
 	}
 	m, g, res, unknown, err := loadForQDQ(o.Model, o.InputShapes)
 	var dyn *shapes.DynamicInput
-	if errors.As(err, &dyn) {
+	if errors.As(err, &dyn) && set != nil {
 		// A dynamic model is calibrated at the images' own (one) size.
 		h, w, serr := set.ImageSize()
 		if serr != nil {
@@ -50,7 +67,8 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	if err := checkExternal(m, pathcheck.Out("Out", o.Out), pathcheck.Out("Cache", o.Cache), pathcheck.Out("Report", o.Report)); err != nil {
+	if err := checkExternal(m, pathcheck.Out("Out", o.Out), pathcheck.Out("Cache", o.Cache), pathcheck.Out("Report", o.Report),
+		pathcheck.Out("SaveHistogramsTo", o.SaveHistogramsTo)); err != nil {
 		return err
 	}
 	plan, err := qdq.NewPlan(g, res, qdq.ExcludeMatching(o.Exclude))
@@ -63,26 +81,45 @@ func Run(ctx context.Context, o Options) error {
 	if rep.Model, err = filehash.Of(o.Model); err != nil {
 		return err
 	}
+	if parts != nil && rep.Model.SHA256 != parts[0].Model.SHA256 {
+		return fmt.Errorf("%s is not the model the parts were made from (%s, sha256 %.12s...)", o.Model, parts[0].Model.Path, parts[0].Model.SHA256)
+	}
 	warn := func(msg string) {
 		fmt.Fprintf(o.Stderr, "warning: %s\n", msg)
 		rep.Warnings = append(rep.Warnings, msg)
 	}
-	calibSet, scoreSet := set.Random(o.Images, o.Seed), set.Without(set)
-	if o.Method == Auto {
-		held := o.AutoImages
-		if held == 0 {
-			held = heldOutImages(min(o.Images, set.Len()))
+	var calibSet, scoreSet *dataset.Set
+	if set != nil {
+		calibSet, scoreSet = set.Random(o.Images, o.Seed), set.Without(set)
+		if o.Method == Auto {
+			held := o.AutoImages
+			if held == 0 {
+				held = heldOutImages(min(o.Images, set.Len()))
+			}
+			calibSet, scoreSet = splitForAuto(set, o.Images, held, o.AutoImages > 0, o.Seed)
+			rep.Auto = &AutoReport{Split: o.Split, Images: []string{}, TieMargin: AutoTieMargin, Scores: []MethodScore{}}
+			for _, e := range scoreSet.Entries {
+				rep.Auto.Images = append(rep.Auto.Images, e.ImagePath)
+			}
 		}
-		calibSet, scoreSet = splitForAuto(set, o.Images, held, o.AutoImages > 0, o.Seed)
-		rep.Auto = &AutoReport{Split: o.Split, Images: []string{}, TieMargin: AutoTieMargin, Scores: []MethodScore{}}
-		for _, e := range scoreSet.Entries {
-			rep.Auto.Images = append(rep.Auto.Images, e.ImagePath)
+		for _, e := range calibSet.Entries {
+			rep.Images = append(rep.Images, e.ImagePath)
 		}
+		if parts != nil && !slices.Equal(rep.Images, parts[0].CalibrationImages) {
+			return fmt.Errorf("%s: split %q's seeded subset is not the images the parts were made from: is it the same data set?", o.Data, o.Split)
+		}
+	} else {
+		rep.Images = parts[0].CalibrationImages
 	}
-	for _, e := range calibSet.Entries {
-		rep.Images = append(rep.Images, e.ImagePath)
+	var overlap []string
+	if set != nil {
+		if msg := overlapWarning(ValidationSplit, calibSet, scoreSet); msg != "" {
+			overlap = append(overlap, msg)
+		}
+	} else {
+		overlap = parts[0].Warnings
 	}
-	if msg := overlapWarning(ValidationSplit, calibSet, scoreSet); msg != "" {
+	for _, msg := range overlap {
 		warn(msg)
 	}
 	if _, err := ort.Init(o.ORTLib); err != nil {
@@ -95,20 +132,54 @@ func Run(ctx context.Context, o Options) error {
 	}
 	// The cache and calib.json cover every activation (TensorRT's implicit
 	// calibration reads any); the Q/DQ model needs only the ones it
-	// quantizes, and histogramming fewer lets ONNX Runtime expose fewer.
+	// quantizes, and histogramming fewer lets ONNX Runtime expose fewer. A
+	// shard histograms them all: its merge may write either.
 	names := activationTensors(g, res)
-	if o.Cache == "" && o.Report == "" {
+	if o.Cache == "" && o.Report == "" && o.Shard == nil {
 		names = names[:0]
 		for _, a := range plan.Activations {
 			names = append(names, a.Tensor)
 		}
 	}
-	interrupt.Stage("calibrate.collect")
-	hists, coll, err := collectBounded(ctx, o, m, g, res, names, calibSet, pre)
-	if err != nil {
-		return err
+	var hists map[string]*Histogram
+	switch {
+	case o.Shard != nil:
+		shardSet, err := calibSet.Shard(o.Shard.Index, o.Shard.Count)
+		if err != nil {
+			return err
+		}
+		interrupt.Stage("calibrate.collect")
+		hists, coll, err := collectBounded(ctx, o, m, g, res, names, shardSet, pre)
+		if err != nil {
+			return err
+		}
+		part := o.part(rep, shardSet, overlap, coll)
+		if err := writePart(o.SaveHistogramsTo, part, hists); err != nil {
+			return err
+		}
+		fmt.Fprintf(o.Stdout, "wrote %s (shard %s: %d of %d images, %d tensors)\n", o.SaveHistogramsTo, o.Shard, shardSet.Len(), calibSet.Len(), len(hists))
+		return nil
+	case parts != nil:
+		hists = mergeParts(parts)
+		for _, n := range names {
+			if hists[n] == nil {
+				return fmt.Errorf("%s: the parts have no histogram of tensor %q", o.Parts[0], n)
+			}
+		}
+		rep.Collection = parts[0].Collection
+		for _, p := range parts[1:] {
+			rep.Collection.Groups = max(rep.Collection.Groups, p.Collection.Groups)
+			rep.Collection.PeakActivationBytes = max(rep.Collection.PeakActivationBytes, p.Collection.PeakActivationBytes)
+		}
+		fmt.Fprintln(o.Stdout, describeParts(parts))
+	default:
+		interrupt.Stage("calibrate.collect")
+		var coll *Collection
+		if hists, coll, err = collectBounded(ctx, o, m, g, res, names, calibSet, pre); err != nil {
+			return err
+		}
+		rep.Collection = coll
 	}
-	rep.Collection = coll
 	// Every method's ranges when they are reported or compared; otherwise
 	// only the one asked for.
 	methods := Methods

@@ -79,3 +79,26 @@ func (h *Histogram) Total() uint64 {
 	}
 	return n
 }
+
+// add merges a histogram given by its fields (a part's): the narrower of
+// the two is coarsened to the wider's bins, exactly.
+func (h *Histogram) add(exp int, counts []uint64, seen uint64, lo, hi float64) {
+	if seen == 0 {
+		return
+	}
+	c := append([]uint64(nil), counts...)
+	if exp > h.Exp {
+		binning.Coarsen(h.Counts, exp-h.Exp)
+		h.Exp = exp
+		h.Width = math.Ldexp(1, h.Exp)
+	} else if exp < h.Exp {
+		binning.Coarsen(c, h.Exp-exp)
+	}
+	for i, v := range c {
+		h.Counts[i] += v
+	}
+	h.Seen += seen
+	h.Min = math.Min(h.Min, lo)
+	h.Max = math.Max(h.Max, hi)
+	h.AbsMax = math.Max(-h.Min, h.Max)
+}

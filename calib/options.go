@@ -1,10 +1,14 @@
 package calib
 
 import (
+	"errors"
+	"fmt"
 	"io"
 	"regexp"
 
+	"github.com/segtrt/segtrt/internal/opterr"
 	"github.com/segtrt/segtrt/internal/progress"
+	"github.com/segtrt/segtrt/internal/shard"
 )
 
 // Options are a calibration's inputs. Zero values take the defaults below.
@@ -41,6 +45,13 @@ type Options struct {
 	ORTLib         string
 	Stdout, Stderr io.Writer
 	Progress       progress.Reporter // one step per calibration image
+	// Shard, with SaveHistogramsTo, collects the histograms of shard
+	// Index of Count of the seeded image subset into a part file and
+	// writes nothing else; Parts (calibrate merge) reads such parts
+	// instead of collecting, and writes what one run would.
+	Shard            *shard.Shard
+	SaveHistogramsTo string
+	Parts            []string
 }
 
 // Defaults.
@@ -85,4 +96,39 @@ func (o Options) withDefaults() Options {
 		o.Stderr = io.Discard
 	}
 	return o
+}
+
+// checkMode checks the paths each mode needs: a calibration, a shard of
+// one, or a merge of shards.
+func (o Options) checkMode(merge bool) error {
+	switch {
+	case merge:
+		switch {
+		case o.Model == "" || o.Out == "":
+			return errors.New("calibrate merge needs the parts, a model and an output")
+		case o.Data == "" && o.Method == Auto:
+			return opterr.Errorf("the parts were collected for --method auto, which scores the methods on held-out images: give {Data}")
+		case o.Data == "" && o.MaxMIoUDrop > 0:
+			return opterr.Errorf("{MaxMIoUDrop} scores on images: give {Data}")
+		case o.Shard != nil || o.SaveHistogramsTo != "":
+			return errors.New("a merge takes parts, it does not make one")
+		}
+	case o.Shard != nil:
+		switch {
+		case o.Model == "" || o.Data == "" || o.SaveHistogramsTo == "":
+			return opterr.Errorf("a shard needs a model, a data set and {SaveHistogramsTo}")
+		case o.Out != "" || o.Cache != "" || o.Report != "":
+			return opterr.Errorf("a shard writes only {SaveHistogramsTo}; calibrate merge writes the model, cache and report")
+		case o.MaxMIoUDrop > 0:
+			return opterr.Errorf("{MaxMIoUDrop} runs at the merge, not in a shard")
+		}
+	default:
+		switch {
+		case o.Model == "" || o.Data == "" || o.Out == "":
+			return fmt.Errorf("calibrate needs a model, a data set and an output")
+		case o.SaveHistogramsTo != "":
+			return opterr.Errorf("{SaveHistogramsTo} needs {Shard} (0/1 for a single part)")
+		}
+	}
+	return nil
 }

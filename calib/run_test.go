@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
@@ -17,6 +18,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/segtrt/segtrt/internal/filehash"
+	"github.com/segtrt/segtrt/internal/shard"
 	"github.com/segtrt/segtrt/internal/testmodels"
 	"github.com/segtrt/segtrt/onnx/graph"
 	"github.com/segtrt/segtrt/onnx/onnxio"
@@ -484,5 +486,106 @@ func TestMaxMemoryGivesTheSameBytes(t *testing.T) {
 		if !bytes.Equal(a, b) {
 			t.Errorf("--max-memory %d: calib.json differs beyond collection", limit)
 		}
+	}
+}
+
+// Shards plus merge write the bytes one run writes: the histograms' exact
+// range-doubling merge makes the sum of the parts the whole.
+func TestShardsMergeToOneRun(t *testing.T) {
+	for _, method := range []Method{Percentile, Auto} {
+		t.Run(string(method), func(t *testing.T) {
+			dir := t.TempDir()
+			edit := func(o *Options) { o.Method = method; o.SaveHistograms = true; o.AutoImages = 1 }
+			one := calibrate(t, dir, edit)
+			want := map[string][]byte{}
+			for _, f := range []string{one.Out, one.Cache, one.Report} {
+				want[f] = read(t, f)
+			}
+			for n := 1; n <= 3; n++ {
+				var parts []string
+				for i := n - 1; i >= 0; i-- { // any order
+					part := filepath.Join(dir, fmt.Sprintf("part%d-%d.json", i, n))
+					o := Options{Model: one.Model, Data: miniData, Images: one.Images, SaveHistogramsTo: part, Shard: &shard.Shard{Index: i, Count: n}}
+					edit(&o)
+					if err := Run(context.Background(), o); err != nil {
+						t.Fatal(err)
+					}
+					parts = append(parts, part)
+				}
+				m := Options{Parts: parts, Model: one.Model, Out: one.Out, Cache: one.Cache, Report: one.Report, SaveHistograms: true}
+				if method == Auto {
+					m.Data = miniData
+				}
+				if err := Run(context.Background(), m); err != nil {
+					t.Fatal(err)
+				}
+				for f, b := range want {
+					got := read(t, f)
+					if f == one.Report {
+						got, b = withoutCollection(t, got), withoutCollection(t, b)
+					}
+					if !bytes.Equal(b, got) {
+						t.Errorf("N=%d: %s differs from one run", n, filepath.Base(f))
+					}
+				}
+			}
+		})
+	}
+}
+
+func withoutCollection(t *testing.T, report []byte) []byte {
+	var r map[string]any
+	if err := json.Unmarshal(report, &r); err != nil {
+		t.Fatal(err)
+	}
+	delete(r, "collection")
+	b, _ := json.Marshal(r)
+	return b
+}
+
+// Parts of different calibrations, a missing shard and a repeated one are
+// refused, naming what is wrong.
+func TestMergeRefusesBadParts(t *testing.T) {
+	dir := t.TempDir()
+	model := testmodels.Path("seg19-64x128.onnx")
+	part := func(name string, i, n int, edit func(*Options)) string {
+		path := filepath.Join(dir, name)
+		o := Options{Model: model, Data: miniData, Images: 3, Method: Percentile, SaveHistogramsTo: path, Shard: &shard.Shard{Index: i, Count: n}}
+		if edit != nil {
+			edit(&o)
+		}
+		if err := Run(context.Background(), o); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	p0, p1, p2 := part("p0", 0, 3, nil), part("p1", 1, 3, nil), part("p2", 2, 3, nil)
+	seed := part("seed", 1, 3, func(o *Options) { o.Seed = 7; o.Images = 2 })
+	method := part("method", 1, 3, func(o *Options) { o.Method = MinMax })
+	other := part("other", 1, 3, func(o *Options) { o.Model = testmodels.Path("plain.onnx") })
+	cases := []struct {
+		parts []string
+		want  string
+	}{
+		{[]string{p0, seed, p2}, "differ in seed"},
+		{[]string{p0, method, p2}, "differ in method"},
+		{[]string{p0, other, p2}, "differ in model"},
+		{[]string{p0, p2}, "shard 1/3 is missing"},
+		{[]string{p0, p1, p1, p2}, "shard 1/3 given twice"},
+		{[]string{p0, p1, filepath.Join(dir, "nope")}, "no such file"},
+	}
+	for _, c := range cases {
+		out := filepath.Join(dir, "q.onnx")
+		err := Run(context.Background(), Options{Parts: c.parts, Model: model, Out: out})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: got %v, want %q", c.parts, err, c.want)
+		}
+		if _, statErr := os.Stat(out); statErr == nil {
+			t.Errorf("%v: wrote %s", c.parts, out)
+		}
+	}
+	err := Run(context.Background(), Options{Parts: []string{p0, p1, p2}, Model: testmodels.Path("plain.onnx"), Out: filepath.Join(dir, "q.onnx")})
+	if err == nil || !strings.Contains(err.Error(), "is not the model the parts were made from") {
+		t.Errorf("merge with another model: %v", err)
 	}
 }

@@ -7,9 +7,10 @@ import (
 	"io"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/segtrt/segtrt/internal/shard"
 
 	"github.com/segtrt/segtrt/dataset"
 	"github.com/segtrt/segtrt/internal/device"
@@ -62,18 +63,7 @@ type EngineOptions struct {
 }
 
 // Shard selects images k (in the split's order) with k mod Count == Index.
-type Shard struct{ Index, Count int }
-
-// ParseShard reads "I/N" (0 <= I < N).
-func ParseShard(s string) (Shard, error) {
-	a, b, ok := strings.Cut(s, "/")
-	i, err1 := strconv.Atoi(a)
-	n, err2 := strconv.Atoi(b)
-	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
-		return Shard{}, fmt.Errorf("%q: want I/N with 0 <= I < N, e.g. 0/4", s)
-	}
-	return Shard{i, n}, nil
-}
+type Shard = shard.Shard
 
 func (o *Options) check() error {
 	switch {

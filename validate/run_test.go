@@ -19,6 +19,7 @@ import (
 
 	"github.com/segtrt/segtrt/internal/filehash"
 	"github.com/segtrt/segtrt/internal/opterr"
+	"github.com/segtrt/segtrt/internal/shard"
 	"github.com/segtrt/segtrt/internal/testmodels"
 	"github.com/segtrt/segtrt/onnx/onnxio"
 	"github.com/segtrt/segtrt/onnx/onnxpb"
@@ -166,7 +167,7 @@ func TestShardsMergeToOneRun(t *testing.T) {
 	var shardFiles []string
 	for _, s := range []string{"1/2", "0/2"} {
 		o := baseOptions(t)
-		sh, err := ParseShard(s)
+		sh, err := shard.Parse(s, os.Getenv)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"math"
+	"os"
 	"regexp"
 
 	"github.com/spf13/cobra"
@@ -10,6 +11,7 @@ import (
 	"github.com/segtrt/segtrt/calib"
 	"github.com/segtrt/segtrt/internal/bytesize"
 	"github.com/segtrt/segtrt/internal/progress"
+	"github.com/segtrt/segtrt/internal/shard"
 	"github.com/segtrt/segtrt/internal/usage"
 )
 
@@ -38,13 +40,13 @@ func newCalibrateCmd(runF func(context.Context, *calibrateOptions) error) *cobra
 		runF = calibrateRun
 	}
 	var f struct {
-		model, data, split, method, out, cache, trtVersion, report, fromCache, fromQDQ, sensSplit, maxMemory string
-		images, autoImages, sensImages                                                                       int
-		seed                                                                                                 uint64
-		percentile, maxDrop                                                                                  float64
-		saveHist                                                                                             bool
-		exclude                                                                                              []string
-		pre                                                                                                  preprocessFlags
+		model, data, split, method, out, cache, trtVersion, report, fromCache, fromQDQ, sensSplit, maxMemory, shard, saveTo string
+		images, autoImages, sensImages                                                                                      int
+		seed                                                                                                                uint64
+		percentile, maxDrop                                                                                                 float64
+		saveHist                                                                                                            bool
+		exclude                                                                                                             []string
+		pre                                                                                                                 preprocessFlags
 	}
 	cmd := &cobra.Command{
 		Use:   "calibrate --model M.onnx --data DIR --out M.int8.onnx [flags]",
@@ -122,8 +124,20 @@ Conversions without data:
 				}
 				o.mode = "from-cache"
 				return runF(c.Context(), o)
+			case f.shard != "":
+				if f.model == "" || f.data == "" || f.saveTo == "" {
+					return usage.Errorf("calibrate --shard needs --model, --data and --save-histograms-to")
+				}
 			case f.model == "" || f.data == "" || f.out == "":
 				return usage.Errorf("calibrate needs --model, --data and --out (or --from-cache / --from-qdq)")
+			}
+			var sh *shard.Shard
+			if f.shard != "" {
+				s, err := shard.Parse(f.shard, os.Getenv)
+				if err != nil {
+					return usage.Errorf("--shard %v", err)
+				}
+				sh = &s
 			}
 			o.calib = calib.Options{
 				Model: f.model, Data: f.data, Split: f.split, Images: f.images, Seed: f.seed, Method: method,
@@ -132,6 +146,7 @@ Conversions without data:
 				SensitivitySplit: f.sensSplit, SensitivityImages: f.sensImages, MaxMemory: int64(min(maxMemory, 1<<62)),
 				InputShapes: pre.inputShapes, Mean: pre.mean, Std: pre.std, BGR: pre.bgr, ORTLib: pre.ortLib,
 				Stdout: c.OutOrStdout(), Stderr: c.ErrOrStderr(), Progress: progress.Bar(c.ErrOrStderr(), "calibrate"),
+				Shard: sh, SaveHistogramsTo: f.saveTo,
 			}
 			return runF(c.Context(), o)
 		},
@@ -156,7 +171,56 @@ Conversions without data:
 	fs.Float64Var(&f.maxDrop, "max-miou-drop", 0, "keep the most harmful layers in float until INT8 loses at most this many mIoU points")
 	fs.StringVar(&f.sensSplit, "sensitivity-split", calib.DefaultSensitivitySplit, "split the sensitivity search scores on")
 	fs.IntVar(&f.sensImages, "sensitivity-images", calib.DefaultSensitivityImages, "images of --sensitivity-split the search scores on")
+	fs.StringVar(&f.shard, "shard", "", "collect shard I/N of the image subset into --save-histograms-to (auto: $JOB_COMPLETION_INDEX/$JOB_COMPLETION_COUNT); then calibrate merge")
+	fs.StringVar(&f.saveTo, "save-histograms-to", "", "with --shard: the part file to write")
 	fs.StringVar(&f.maxMemory, "max-memory", "", "bound on activations held at once while histogramming, e.g. 2GiB (default: an eighth of memory, 512MiB to 2GiB)")
 	f.pre.add(fs)
+	cmd.AddCommand(newCalibrateMergeCmd(runF))
+	return cmd
+}
+
+// newCalibrateMergeCmd merges shard parts into what one calibration over
+// all their images writes.
+func newCalibrateMergeCmd(runF func(context.Context, *calibrateOptions) error) *cobra.Command {
+	var f struct {
+		model, out, cache, report, data, trtVersion, ortLib string
+		saveHist                                            bool
+	}
+	cmd := &cobra.Command{
+		Use:   "merge PART... --model M --out Q.onnx",
+		Short: "Merge the histograms of calibrate --shard runs into one calibration's outputs",
+		Long: `Merges the parts that calibrate --shard I/N --save-histograms-to PART wrote, one per
+shard 0..N-1, and writes the Q/DQ model, cache and calib.json that one calibrate over all
+their images writes, byte for byte. The parts must come from the same model, data, seed,
+image count, method and preprocessing; a missing or repeated shard is refused. --method
+auto (the default) scores the methods on held-out images, so it needs --data.`,
+		Example: `  segtrt calibrate --model m.onnx --data cityscapes --shard 0/2 --save-histograms-to part0.json
+  segtrt calibrate --model m.onnx --data cityscapes --shard 1/2 --save-histograms-to part1.json
+  segtrt calibrate merge part0.json part1.json --model m.onnx --data cityscapes --out m.int8.onnx --cache m.calib`,
+		Args: usageArgs(cobra.MinimumNArgs(1)),
+		RunE: func(c *cobra.Command, args []string) error {
+			if f.model == "" || f.out == "" {
+				return usage.Errorf("calibrate merge needs --model and --out")
+			}
+			trtVersion, err := calib.ParseTensorRTVersion(f.trtVersion)
+			if err != nil {
+				return usage.Errorf("--trt-version: %v", err)
+			}
+			return runF(c.Context(), &calibrateOptions{mode: "calibrate", calib: calib.Options{
+				Parts: args, Model: f.model, Out: f.out, Cache: f.cache, Report: f.report, Data: f.data,
+				TensorRT: trtVersion, SaveHistograms: f.saveHist, ORTLib: f.ortLib,
+				Stdout: c.OutOrStdout(), Stderr: c.ErrOrStderr(),
+			}})
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&f.model, "model", "", "the FP32 ONNX model the parts were collected on")
+	fs.StringVar(&f.out, "out", "", "Q/DQ ONNX model to write")
+	fs.StringVar(&f.cache, "cache", "", "TensorRT calibration cache to write")
+	fs.StringVar(&f.report, "report", "", "calib.json to write")
+	fs.StringVar(&f.data, "data", "", "the data set the parts came from (needed for --method auto and --max-miou-drop)")
+	fs.StringVar(&f.trtVersion, "trt-version", "10.16.0", "TensorRT version the cache header names")
+	fs.BoolVar(&f.saveHist, "save-histograms", false, "put each tensor's 2048-bin histogram into calib.json")
+	fs.StringVar(&f.ortLib, "ort-lib", "", "path of libonnxruntime.so.1")
 	return cmd
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/segtrt/segtrt/export"
 	"github.com/segtrt/segtrt/inspect"
 	"github.com/segtrt/segtrt/internal/opterr"
+	"github.com/segtrt/segtrt/internal/shard"
 	"github.com/segtrt/segtrt/internal/testmodels"
 	"github.com/segtrt/segtrt/internal/usage"
 	"github.com/segtrt/segtrt/onnx/passes"
@@ -78,11 +79,32 @@ func TestCalibrateFlags(t *testing.T) {
 	if err := parse(t, newCalibrateCmd(record), "--from-qdq", "q.onnx", "--cache", "c"); err != nil || got.mode != "from-qdq" || got.convert.Cache != "c" {
 		t.Fatalf("from-qdq: %v %+v", err, got)
 	}
+	// A shard, by hand and from a Kubernetes Indexed Job's environment.
+	if err := parse(t, newCalibrateCmd(record), "--model", "m.onnx", "--data", "d", "--shard", "1/3", "--save-histograms-to", "p1.json",
+		"--max-memory", "1GiB"); err != nil || got.calib.Shard == nil || *got.calib.Shard != (shard.Shard{Index: 1, Count: 3}) ||
+		got.calib.SaveHistogramsTo != "p1.json" || got.calib.MaxMemory != 1<<30 {
+		t.Fatalf("shard: %v %+v", err, got)
+	}
+	t.Setenv(shard.IndexEnv, "2")
+	t.Setenv(shard.CountEnv, "4")
+	if err := parse(t, newCalibrateCmd(record), "--model", "m.onnx", "--data", "d", "--shard", "auto", "--save-histograms-to", "p.json"); err != nil ||
+		*got.calib.Shard != (shard.Shard{Index: 2, Count: 4}) {
+		t.Fatalf("shard auto: %v %+v", err, got)
+	}
+	if err := parse(t, newCalibrateCmd(record), "merge", "p0.json", "p1.json", "--model", "m.onnx", "--out", "q.onnx", "--data", "d"); err != nil ||
+		!reflect.DeepEqual(got.calib.Parts, []string{"p0.json", "p1.json"}) || got.calib.Data != "d" || got.calib.Out != "q.onnx" {
+		t.Fatalf("merge: %v %+v", err, got)
+	}
 	for _, c := range []struct {
 		args []string
 		want string
 	}{
 		{[]string{}, "calibrate needs --model, --data and --out"},
+		{[]string{"--shard", "1/2", "--model", "m"}, "calibrate --shard needs --model, --data and --save-histograms-to"},
+		{[]string{"--shard", "2/2", "--model", "m", "--data", "d", "--save-histograms-to", "p"}, "--shard"},
+		{[]string{"--max-memory", "lots", "--model", "m", "--data", "d", "--out", "o"}, "--max-memory"},
+		{[]string{"merge", "p0.json", "--model", "m"}, "calibrate merge needs --model and --out"},
+		{[]string{"merge", "--model", "m", "--out", "o"}, "requires at least 1 arg"},
 		{[]string{"--method", "kl"}, "--method: unknown calibration method"},
 		{[]string{"--percentile", "0"}, "--percentile 0"},
 		{[]string{"--percentile", "NaN"}, "--percentile NaN"},

@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/segtrt/segtrt/internal/progress"
+	"github.com/segtrt/segtrt/internal/shard"
 	"github.com/segtrt/segtrt/internal/usage"
 	"github.com/segtrt/segtrt/validate"
 )
@@ -18,7 +20,7 @@ func newValidateCmd(runF func(context.Context, validate.Options) error, mergeF f
 	}
 	opts := validate.Options{}
 	var pre preprocessFlags
-	var shard string
+	var shardFlag string
 	cmd := &cobra.Command{
 		Use:   "validate --model CAND --data DIR [flags]",
 		Short: "Measure mIoU and speed of a candidate against a reference and targets",
@@ -45,8 +47,8 @@ Exits 3 when a target is missed.`,
 			case opts.Timing.MinIterations < 0 || opts.Timing.Warmup < 0 || opts.Timing.MinDuration < 0:
 				return usage.Errorf("--warmup, --iterations and --duration must not be negative")
 			}
-			if shard != "" {
-				s, err := validate.ParseShard(shard)
+			if shardFlag != "" {
+				s, err := shard.Parse(shardFlag, os.Getenv)
 				if err != nil {
 					return usage.Errorf("--shard %v", err)
 				}
@@ -74,7 +76,7 @@ Exits 3 when a target is missed.`,
 	f.StringVar(&opts.SavePredictions, "save-predictions", "", "write {city}_{seq}_{frame}_pred_labelIds.png here (an empty folder)")
 	f.StringVar(&opts.SaveOverlays, "save-overlays", "", "write colour overlays here (an empty folder)")
 	f.StringVar(&opts.Backend, "backend", "auto", "auto, ort or trt")
-	f.StringVar(&shard, "shard", "", "validate shard I/N: images k with k mod N == I")
+	f.StringVar(&shardFlag, "shard", "", "validate shard I/N: images k with k mod N == I; auto reads $JOB_COMPLETION_INDEX and $JOB_COMPLETION_COUNT")
 	f.BoolVar(&opts.Engine.CUDAGraph, "cuda-graph", false, "replay the engine's enqueue from a CUDA graph captured once (--backend trt)")
 	f.StringArrayVar(&opts.Engine.PluginLibs, "plugin-lib", nil, "plugin library for the engine (repeatable; default the ones it was built with, if unchanged)")
 	f.DurationVar(&opts.Timing.Warmup, "warmup", validate.DefaultTiming.Warmup, "warm-up time before the timed loop")
