@@ -27,7 +27,7 @@ APT_PACKAGES := $(APT_BUILD) python3-torch python3-torchvision python3-onnx pyth
 	python3-scipy python3-pil protobuf-compiler
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps apt-deps build-deps go-deps build test pytest lint vet fuzz bench bench-e2e bench-calib int8-table gpu-check demo generate fixtures fixtures-onnx testdata-mini clean
+.PHONY: all deps apt-deps build-deps go-deps build test pytest lint vet fuzz bench bench-e2e bench-calib int8-table gpu-check bench-scale demo generate fixtures fixtures-onnx testdata-mini clean
 
 all: build
 
@@ -152,6 +152,11 @@ fixtures-onnx: apt-deps
 testdata-mini:
 	rm -rf testdata/cityscapes-mini
 	$(GO) run ./cmd/segtrt dataset synth --out testdata/cityscapes-mini --train 3 --val 3 --test 3 --height 128 --width 256 --seed 0
+
+# calibrate and validate at 1024x2048 on this machine: per-image time and
+# peak RSS (scripts/bench-scale.sh; exports and images cached in testdata/cache).
+bench-scale: build
+	scripts/bench-scale.sh
 
 # The plugin kernels on a real GPU, without TensorRT (plugins/gpucheck): on a
 # machine without one it builds the harness, says so and exits 0. Needs nvcc

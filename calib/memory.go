@@ -148,7 +148,15 @@ func describeGroups(groups []group, maxMemory int64) string {
 func collectBounded(ctx context.Context, o Options, m *onnxio.Model, g *graph.Graph, res shapes.Result, names []string,
 	set *dataset.Set, pre dataset.Preprocess) (map[string]*Histogram, *Collection, error) {
 	limit := o.MaxMemory
+	// One pass with every image in flight when it fits. Otherwise groups as
+	// large as the whole ceiling, one image in flight: each group costs a
+	// pass of inference (up to its last tensor), and binning costs the same
+	// however the tensors are grouped, so fewer, larger groups are faster
+	// than keeping images in flight.
 	groups, tooBig := planGroups(g, res, names, limit, buffersPerImage(set.Len()))
+	if len(groups) > 1 {
+		groups, tooBig = planGroups(g, res, names, limit, 1)
+	}
 	if len(groups) > 1 {
 		fmt.Fprintf(o.Stderr, "note: %s\n", describeGroups(groups, limit))
 	}
