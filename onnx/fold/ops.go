@@ -64,6 +64,18 @@ func (c *call) attrF(name string, def float64) float64 {
 	return def
 }
 
+// axis is the node's "axis" attribute (default 0) mapped into [0, rank).
+func (c *call) axis(rank int) (int64, error) {
+	axis := graph.AttrInt(c.node, "axis", 0)
+	if axis < 0 {
+		axis += int64(rank)
+	}
+	if axis < 0 || axis >= int64(rank) {
+		return 0, fmt.Errorf("axis %d out of range for rank %d", graph.AttrInt(c.node, "axis", 0), rank)
+	}
+	return axis, nil
+}
+
 func (c *call) ints(i int) ([]int64, error) {
 	if i >= len(c.in) || c.in[i] == nil {
 		return nil, nil
@@ -620,12 +632,9 @@ func sliceSource(c *call, x *tensor) (func(oc, ic []int64) error, error) {
 
 func gatherSource(c *call, x *tensor) (func(oc, ic []int64) error, error) {
 	r := len(x.shape)
-	axis := graph.AttrInt(c.node, "axis", 0)
-	if axis < 0 {
-		axis += int64(r)
-	}
+	axis, err := c.axis(r)
 	idx := c.in[1]
-	if axis < 0 || axis >= int64(r) || idx.f != nil {
+	if err != nil || idx.f != nil {
 		return nil, fmt.Errorf("Gather parameters")
 	}
 	q := len(idx.shape)
@@ -655,13 +664,9 @@ func concat(c *call) ([]*tensor, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := len(y.shape)
-	axis := graph.AttrInt(c.node, "axis", 0)
-	if axis < 0 {
-		axis += int64(r)
-	}
-	if axis < 0 || axis >= int64(r) {
-		return nil, fmt.Errorf("axis out of range")
+	axis, err := c.axis(len(y.shape))
+	if err != nil {
+		return nil, err
 	}
 	// outer blocks of the axis; each input contributes a run per block.
 	outer := int(graph.NumElements(y.shape[:axis]))
@@ -688,13 +693,9 @@ func concat(c *call) ([]*tensor, error) {
 // split takes the pieces' sizes from inference's output shapes.
 func split(c *call) ([]*tensor, error) {
 	x := c.in[0]
-	r := len(x.shape)
-	axis := graph.AttrInt(c.node, "axis", 0)
-	if axis < 0 {
-		axis += int64(r)
-	}
-	if axis < 0 || axis >= int64(r) {
-		return nil, fmt.Errorf("axis out of range")
+	axis, err := c.axis(len(x.shape))
+	if err != nil {
+		return nil, err
 	}
 	outer := int(graph.NumElements(x.shape[:axis]))
 	inner := int(graph.NumElements(x.shape[axis+1:]))

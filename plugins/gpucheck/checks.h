@@ -129,8 +129,18 @@ inline void fill(float* x, int64_t count, uint64_t seed, float lo, float hi)
     }
 }
 
-//! The ranges of each input: logits-like gates and features for SPGExcite,
-//! post-ReLU features in [0, 4] for AvgPoolInfer (its README's M = 4).
+//! Rounds every value to binary16 and back: what an FP16 tensor holds.
+inline void roundToHalf(std::vector<float>& v)
+{
+    for (float& f : v)
+    {
+        f = plugin::toFloat(plugin::fromFloat<Half>(f));
+    }
+}
+
+//! A case's inputs, as the op sees them (FP16 cases: rounded to binary16).
+//! The ranges: logits-like gates and features for SPGExcite, post-ReLU
+//! features in [0, 4] for AvgPoolInfer (its README's M = 4).
 inline void inputs(Case const& c, std::vector<float>& x, std::vector<float>& g, std::vector<float>& t)
 {
     x.resize(c.count());
@@ -142,14 +152,11 @@ inline void inputs(Case const& c, std::vector<float>& x, std::vector<float>& g, 
         fill(g.data(), c.count(), 2, -8.0f, 8.0f);
         fill(t.data(), c.count(), 3, -4.0f, 4.0f);
     }
-}
-
-//! Rounds every value to binary16 and back: what an FP16 tensor holds.
-inline void roundToHalf(std::vector<float>& v)
-{
-    for (float& f : v)
+    if (c.fp16)
     {
-        f = plugin::toFloat(plugin::fromFloat<Half>(f));
+        roundToHalf(x);
+        roundToHalf(g);
+        roundToHalf(t);
     }
 }
 

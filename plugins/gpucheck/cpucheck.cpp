@@ -73,12 +73,6 @@ Errors check(Case const& c)
 {
     std::vector<float> x, g, t;
     inputs(c, x, g, t);
-    if (c.fp16)
-    {
-        roundToHalf(x);
-        roundToHalf(g);
-        roundToHalf(t);
-    }
     std::vector<float> const y = twin(c, x, g, t);
     Errors e;
     if (c.op == Op::kSpgExcite)

@@ -235,12 +235,6 @@ Result run(Case const& c, cudaStream_t stream, int repeats)
     r.c = c;
     std::vector<float> x, g, t;
     inputs(c, x, g, t);
-    if (c.fp16)
-    {
-        roundToHalf(x);
-        roundToHalf(g);
-        roundToHalf(t);
-    }
     Tensors d(c);
     upload(x, c.fp16, d.x.p);
     if (c.op == Op::kSpgExcite)
