@@ -105,9 +105,31 @@ const (
 	maxLanes   = 2
 )
 
-// buffersPerImage is how many images collect keeps in flight when memory
-// allows: one per lane and one being binned.
-func buffersPerImage(images int) int { return min(maxLanes, runtime.NumCPU(), images) + 1 }
+// Each image in flight costs its activations twice while ONNX Runtime
+// runs it (ONNX Runtime's copy of the outputs, then ours) and once while
+// it waits to be binned: lanes + sets copies in all.
+
+// inFlight picks how many lanes (ONNX Runtime sessions) and buffer sets
+// collect uses: one lane per core up to two and a set more than lanes to
+// overlap binning, as far as their copies fit limit; one lane and one set
+// at least.
+func inFlight(lanes int, setBytes, limit int64) (use, sets int) {
+	for use = lanes; use >= 1; use-- {
+		for sets = use + 1; sets >= use; sets-- {
+			if int64(use+sets)*setBytes <= limit {
+				return use, sets
+			}
+		}
+	}
+	return 1, 1
+}
+
+// copiesPerImage is how many copies of one image's activations collect
+// holds at most: lanes + sets at full overlap.
+func copiesPerImage(images int) int {
+	lanes := min(maxLanes, runtime.NumCPU(), images)
+	return 2*lanes + 1
+}
 
 // collect runs the model on every image of set and histograms each tensor
 // of names, binning activations on every core while ONNX Runtime infers
@@ -190,7 +212,7 @@ func collect(ctx context.Context, m *onnxio.Model, g *graph.Graph, res shapes.Re
 		built.Add(1)
 		go func() {
 			defer built.Done()
-			sessions[l], errs[l] = ort.NewSession(withAll, ort.Options{Threads: max(1, runtime.NumCPU()/lanes)})
+			sessions[l], errs[l] = ort.NewSession(withAll, ort.Options{Threads: max(1, runtime.NumCPU()/lanes), NoArena: true})
 		}()
 	}
 	built.Wait()
@@ -222,14 +244,15 @@ func collect(ctx context.Context, m *onnxio.Model, g *graph.Graph, res shapes.Re
 		sizes = append(sizes, int(graph.NumElements(sh)))
 		setBytes += 4 * int64(sizes[len(sizes)-1])
 	}
-	sets := min(lanes+1, max(1, int(limit/max(1, setBytes))))
-	held = int64(sets) * setBytes
-	if lanes > sets {
-		for _, s := range sessions[sets:] {
-			s.Close()
-		}
-		sessions, lanes = sessions[:sets], sets
+	use, sets := 0, 1 // no images (a shard may get none): no session
+	if lanes > 0 {
+		use, sets = inFlight(lanes, setBytes, limit)
 	}
+	held = int64(use+sets) * setBytes
+	for _, s := range sessions[use:] {
+		s.Close()
+	}
+	sessions, lanes = sessions[:use], use
 	free := make(chan [][]float32, sets)
 	for range sets {
 		bufs := make([][]float32, len(sizes))

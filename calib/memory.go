@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,25 +20,29 @@ import (
 // Collection reports how activations were held while histogramming
 // (calib.json "collection").
 type Collection struct {
-	// MaxMemory is the ceiling on activation buffers held at once.
+	// MaxMemory is the ceiling on activations held at once (--max-memory).
 	MaxMemory int64 `json:"max_memory"`
 	// Groups is how many passes over the images collection took: the
 	// activations are graph outputs in groups that fit MaxMemory.
 	Groups int `json:"groups"`
-	// PeakActivationBytes is the most activation-buffer bytes held at once
-	// (the process's resident memory adds ONNX Runtime's working memory,
-	// the model and the images; make bench-scale measures it).
+	// PeakActivationBytes is the most activation bytes held at once:
+	// segtrt's buffers and ONNX Runtime's copies of the outputs it is
+	// producing (the process's resident memory adds ONNX Runtime's working
+	// memory, the model and the images; make bench-scale measures it).
 	PeakActivationBytes int64 `json:"peak_activation_bytes"`
 }
 
 // Default ceiling: an eighth of the machine's memory (or of the cgroup's
-// limit, when lower), within [512 MiB, 2 GiB]. An eighth leaves room for
-// ONNX Runtime's own working memory, the decoded images and the rest of a
-// CI runner; 2 GiB holds all of SGCPNet's activations at 1024x2048 in one
-// pass and splits SPGNet-R18's 6 GB into a few.
+// limit, when lower), within [512 MiB, 4 GiB]. The ceiling bounds the
+// activations collection holds (its buffers and ONNX Runtime's copies of
+// them), not ONNX Runtime's working memory for running the network (about
+// 1.4 GB for SPGNet-R18 at 1024x2048): an eighth leaves room for that, the
+// images and the rest of a CI runner. On a 24 GiB machine (3 GiB) SGCPNet's
+// 1024x2048 activations fit with two images in flight; SPGNet-R18-1s-128's
+// take two passes.
 const (
 	minDefaultMaxMemory = 512 << 20
-	maxDefaultMaxMemory = 2 << 30
+	maxDefaultMaxMemory = 4 << 30
 )
 
 // DefaultMaxMemory is the --max-memory a calibration gets when none is given.
@@ -88,14 +93,14 @@ type group struct {
 	bytes int64
 }
 
-// planGroups splits names into groups, in graph order, whose activation
-// buffers fit maxMemory when `sets` images are held at once. Graph order
+// planGroups splits names into groups, in graph order, whose activations
+// fit maxMemory when `copies` copies of them are held at once. Graph order
 // lets ONNX Runtime skip the nodes after a group's last tensor. A tensor
 // too big to fit with any other gets a group of its own (collect then holds
 // fewer images at once); too is the list of those that do not fit even
 // alone. The graph input is histogrammed from the image itself and costs
 // no buffer.
-func planGroups(g *graph.Graph, res shapes.Result, names []string, maxMemory int64, sets int) (groups []group, tooBig []string) {
+func planGroups(g *graph.Graph, res shapes.Result, names []string, maxMemory int64, copies int) (groups []group, tooBig []string) {
 	step := map[int]int{}
 	for k, i := range g.Order {
 		step[i] = k
@@ -108,14 +113,14 @@ func planGroups(g *graph.Graph, res shapes.Result, names []string, maxMemory int
 	}
 	sorted := append([]string(nil), names...)
 	sort.SliceStable(sorted, func(a, b int) bool { return order(sorted[a]) < order(sorted[b]) })
-	budget := maxMemory / int64(max(sets, 1))
+	budget := maxMemory / int64(max(copies, 1))
 	var cur group
 	for _, n := range sorted {
 		b := int64(0)
 		if order(n) >= 0 {
 			b = 4 * graph.NumElements(res[n].Shape)
 		}
-		if b > maxMemory {
+		if 2*b > maxMemory { // its copy and ONNX Runtime's
 			tooBig = append(tooBig, n)
 		}
 		if len(cur.names) > 0 && cur.bytes > 0 && cur.bytes+b > budget {
@@ -149,13 +154,13 @@ func collectBounded(ctx context.Context, o Options, m *onnxio.Model, g *graph.Gr
 	set *dataset.Set, pre dataset.Preprocess) (map[string]*Histogram, *Collection, error) {
 	limit := o.MaxMemory
 	// One pass with every image in flight when it fits. Otherwise groups as
-	// large as the whole ceiling, one image in flight: each group costs a
-	// pass of inference (up to its last tensor), and binning costs the same
-	// however the tensors are grouped, so fewer, larger groups are faster
-	// than keeping images in flight.
-	groups, tooBig := planGroups(g, res, names, limit, buffersPerImage(set.Len()))
+	// large as the ceiling allows with one image in flight (ONNX Runtime's
+	// copy and ours): each group costs a pass of inference up to its last
+	// tensor, and binning costs the same however the tensors are grouped,
+	// so fewer, larger groups are faster than keeping images in flight.
+	groups, tooBig := planGroups(g, res, names, limit, copiesPerImage(set.Len()))
 	if len(groups) > 1 {
-		groups, tooBig = planGroups(g, res, names, limit, 1)
+		groups, tooBig = planGroups(g, res, names, limit, 2)
 	}
 	if len(groups) > 1 {
 		fmt.Fprintf(o.Stderr, "note: %s\n", describeGroups(groups, limit))
@@ -176,6 +181,11 @@ func collectBounded(ctx context.Context, o Options, m *onnxio.Model, g *graph.Gr
 		coll.PeakActivationBytes = max(coll.PeakActivationBytes, held)
 		for n, v := range h {
 			hists[n] = v
+		}
+		if len(groups) > 1 {
+			// The group's buffers are garbage now: hand them back before the
+			// next group allocates its own, or the Go heap holds both.
+			debug.FreeOSMemory()
 		}
 	}
 	return hists, coll, nil
