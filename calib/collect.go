@@ -105,28 +105,30 @@ const (
 	maxLanes   = 2
 )
 
-// Each image in flight holds its activations once, in the outputs ONNX
-// Runtime allocated for its run (read in place, released once binned):
-// not twice, as outputs ONNX Runtime copies into caller buffers would.
+// Each image in flight costs its activations twice while ONNX Runtime
+// runs it (ONNX Runtime's copy of the outputs, then ours) and once while
+// it waits to be binned: lanes + sets copies in all.
 
-// inFlight picks how many lanes (ONNX Runtime sessions) and images in
-// flight collect uses: one lane per core up to two and an image more than
-// lanes, so that binning overlaps inference, as far as their activations
-// fit limit; one lane and one image at least.
-func inFlight(lanes int, setBytes, limit int64) (use, images int) {
+// inFlight picks how many lanes (ONNX Runtime sessions) and buffer sets
+// collect uses: one lane per core up to two and a set more than lanes to
+// overlap binning, as far as their copies fit limit; one lane and one set
+// at least.
+func inFlight(lanes int, setBytes, limit int64) (use, sets int) {
 	for use = lanes; use >= 1; use-- {
-		for images = use + 1; images >= use; images-- {
-			if int64(images)*setBytes <= limit {
-				return use, images
+		for sets = use + 1; sets >= use; sets-- {
+			if int64(use+sets)*setBytes <= limit {
+				return use, sets
 			}
 		}
 	}
 	return 1, 1
 }
 
-// copiesPerImage is how many images' activations collect holds at most.
+// copiesPerImage is how many copies of one image's activations collect
+// holds at most: lanes + sets at full overlap.
 func copiesPerImage(images int) int {
-	return min(maxLanes, runtime.NumCPU(), images) + 1
+	lanes := min(maxLanes, runtime.NumCPU(), images)
+	return 2*lanes + 1
 }
 
 // collect runs the model on every image of set and histograms each tensor
@@ -246,16 +248,18 @@ func collect(ctx context.Context, m *onnxio.Model, g *graph.Graph, res shapes.Re
 	if lanes > 0 {
 		use, sets = inFlight(lanes, setBytes, limit)
 	}
-	held = int64(sets) * setBytes
+	held = int64(use+sets) * setBytes
 	for _, s := range sessions[use:] {
 		s.Close()
 	}
 	sessions, lanes = sessions[:use], use
-	// A token per image in flight: held from before its run until its last
-	// item is binned and ONNX Runtime's outputs are released.
-	tokens := make(chan struct{}, sets)
+	free := make(chan [][]float32, sets)
 	for range sets {
-		tokens <- struct{}{}
+		bufs := make([][]float32, len(sizes))
+		for k, n := range sizes {
+			bufs[k] = make([]float32, n)
+		}
+		free <- bufs
 	}
 
 	b := &binner{hists: all, locks: make([]sync.Mutex, len(all)), names: names, rank: rank, set: set, progress: progress}
@@ -265,7 +269,7 @@ func collect(ctx context.Context, m *onnxio.Model, g *graph.Graph, res shapes.Re
 		workers.Add(1)
 		go func() {
 			defer workers.Done()
-			b.work(items, tokens)
+			b.work(items, free)
 		}()
 	}
 	// infer runs one sample on session s and queues its activations.
@@ -274,19 +278,19 @@ func collect(ctx context.Context, m *onnxio.Model, g *graph.Graph, res shapes.Re
 			sample.Release()
 			return nil
 		}
+		var bufs [][]float32
 		select {
-		case <-tokens:
+		case bufs = <-free:
 		case <-ctx.Done():
 			sample.Release()
 			return ctx.Err()
 		}
-		owned, err := s.RunOwned(sample.Tensor, shape)
-		if err != nil {
-			tokens <- struct{}{}
+		if err := s.RunAllInto(sample.Tensor, shape, bufs); err != nil {
+			free <- bufs
 			sample.Release()
 			return fmt.Errorf("%s on %s: %w", m.Path, set.Path(sample.ImagePath), err)
 		}
-		img := &image{sample: sample, owned: owned, index: sample.Index}
+		img := &image{sample: sample, bufs: bufs, index: sample.Index}
 		var work []item
 		add := func(tensor int, data []float32) {
 			for len(data) > 0 {
@@ -300,11 +304,12 @@ func collect(ctx context.Context, m *onnxio.Model, g *graph.Graph, res shapes.Re
 		}
 		for k, i := range out {
 			if i >= 0 {
-				add(i, owned.Outputs[k].Data)
+				add(i, bufs[k])
 			}
 		}
 		if len(work) == 0 {
-			img.release(tokens)
+			free <- bufs
+			sample.Release()
 			return nil
 		}
 		img.pending.Add(int64(len(work)))
@@ -363,20 +368,13 @@ func collect(ctx context.Context, m *onnxio.Model, g *graph.Graph, res shapes.Re
 	return byName, held, nil
 }
 
-// image is one calibration image in flight: its sample and ONNX Runtime's
-// outputs holding its activations, until the last of its items is binned.
+// image is one calibration image in flight: its sample and the buffers
+// holding its activations, until the last of its items is binned.
 type image struct {
 	sample  *dataset.Sample
 	index   int // in the set
-	owned   *ort.Owned
+	bufs    [][]float32
 	pending atomic.Int64
-}
-
-// release frees the image's outputs and sample and returns its token.
-func (img *image) release(tokens chan<- struct{}) {
-	img.owned.Release()
-	img.sample.Release()
-	tokens <- struct{}{}
 }
 
 type item struct {
@@ -407,14 +405,15 @@ type badValue struct {
 	err         error
 }
 
-func (b *binner) work(items <-chan item, tokens chan<- struct{}) {
+func (b *binner) work(items <-chan item, free chan<- [][]float32) {
 	c := binning.NewCounter()
 	for it := range items {
 		if b.wanted(it.img.index) {
 			b.bin(c, it)
 		}
 		if it.img.pending.Add(-1) == 0 {
-			it.img.release(tokens)
+			free <- it.img.bufs
+			it.img.sample.Release()
 			b.mu.Lock()
 			if b.progress != nil && b.bad == nil {
 				b.progress()

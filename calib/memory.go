@@ -25,9 +25,10 @@ type Collection struct {
 	// Groups is how many passes over the images collection took: the
 	// activations are graph outputs in groups that fit MaxMemory.
 	Groups int `json:"groups"`
-	// PeakActivationBytes is the most activation bytes held at once (the
-	// process's resident memory adds ONNX Runtime's working memory, the
-	// model and the images; make bench-scale measures it).
+	// PeakActivationBytes is the most activation bytes held at once:
+	// segtrt's buffers and ONNX Runtime's copies of the outputs it is
+	// producing (the process's resident memory adds ONNX Runtime's working
+	// memory, the model and the images; make bench-scale measures it).
 	PeakActivationBytes int64 `json:"peak_activation_bytes"`
 }
 
@@ -119,7 +120,7 @@ func planGroups(g *graph.Graph, res shapes.Result, names []string, maxMemory int
 		if order(n) >= 0 {
 			b = 4 * graph.NumElements(res[n].Shape)
 		}
-		if b > maxMemory {
+		if 2*b > maxMemory { // its copy and ONNX Runtime's
 			tooBig = append(tooBig, n)
 		}
 		if len(cur.names) > 0 && cur.bytes > 0 && cur.bytes+b > budget {
@@ -153,13 +154,13 @@ func collectBounded(ctx context.Context, o Options, m *onnxio.Model, g *graph.Gr
 	set *dataset.Set, pre dataset.Preprocess) (map[string]*Histogram, *Collection, error) {
 	limit := o.MaxMemory
 	// One pass with every image in flight when it fits. Otherwise groups as
-	// large as the ceiling allows with one image in flight: each group
-	// costs a pass of inference up to its last
+	// large as the ceiling allows with one image in flight (ONNX Runtime's
+	// copy and ours): each group costs a pass of inference up to its last
 	// tensor, and binning costs the same however the tensors are grouped,
 	// so fewer, larger groups are faster than keeping images in flight.
 	groups, tooBig := planGroups(g, res, names, limit, copiesPerImage(set.Len()))
 	if len(groups) > 1 {
-		groups, tooBig = planGroups(g, res, names, limit, 1)
+		groups, tooBig = planGroups(g, res, names, limit, 2)
 	}
 	if len(groups) > 1 {
 		fmt.Fprintf(o.Stderr, "note: %s\n", describeGroups(groups, limit))

@@ -422,56 +422,6 @@ func (s *Session) OutputShape(i int, inputShape []int64) ([]int64, error) {
 	return slices.Clone(sh[i]), nil
 }
 
-// Owned is one run's outputs in memory ONNX Runtime allocated for that run:
-// nothing is copied into caller buffers, so a caller that reads outputs
-// and lets go of them holds each output once. Release frees them.
-type Owned struct {
-	Outputs []Output
-	values  []onnxruntime.Value
-}
-
-// Release frees the outputs; their Data must not be used after.
-func (o *Owned) Release() {
-	for _, v := range o.values {
-		if v != nil {
-			v.Destroy()
-		}
-	}
-	o.values, o.Outputs = nil, nil
-}
-
-// RunOwned infers on input (not copied) into outputs ONNX Runtime
-// allocates, which the caller releases when done with them.
-func (s *Session) RunOwned(input []float32, shape []int64) (*Owned, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.sess == nil {
-		return nil, fmt.Errorf("session is closed")
-	}
-	if err := s.checkInput(shape); err != nil {
-		return nil, err
-	}
-	in, err := onnxruntime.NewTensor(onnxruntime.NewShape(shape...), input)
-	if err != nil {
-		return nil, fmt.Errorf("input %s: %w", dims(shape), err)
-	}
-	defer in.Destroy()
-	o := &Owned{values: make([]onnxruntime.Value, len(s.Outputs))}
-	if err := s.sess.Run([]onnxruntime.Value{in}, o.values); err != nil {
-		o.Release()
-		return nil, fmt.Errorf("ONNX Runtime at input %s: %s", dims(shape), oneLine(err))
-	}
-	for i, v := range o.values {
-		t, ok := v.(*onnxruntime.Tensor[float32])
-		if !ok {
-			o.Release()
-			return nil, fmt.Errorf("output %q is not a float32 tensor", s.Outputs[i])
-		}
-		o.Outputs = append(o.Outputs, Output{Name: s.Outputs[i], Shape: slices.Clone([]int64(t.GetShape())), Data: t.GetData()})
-	}
-	return o, nil
-}
-
 // RunAllInto infers on input and writes output i into dst[i], which the
 // caller owns and sizes by OutputShape: with several sets of buffers, a
 // caller can read one run's outputs while the next runs. Neither input nor
