@@ -212,7 +212,7 @@ func collect(ctx context.Context, m *onnxio.Model, g *graph.Graph, res shapes.Re
 		built.Add(1)
 		go func() {
 			defer built.Done()
-			sessions[l], errs[l] = ort.NewSession(withAll, ort.Options{Threads: max(1, runtime.NumCPU()/lanes), NoArena: true})
+			sessions[l], errs[l] = ort.NewSession(withAll, ort.Options{Threads: max(1, runtime.NumCPU()/lanes)})
 		}()
 	}
 	built.Wait()

@@ -22,11 +22,6 @@ type Options struct {
 	Threads int
 	// NoOptimize turns graph optimisation off (for debugging numerics).
 	NoOptimize bool
-	// NoArena turns off ONNX Runtime's CPU memory arena and memory-pattern
-	// planning: every intermediate tensor is allocated and freed as it
-	// lives, so a session holds its live tensors and not the arena's high
-	// water mark (calibrate uses it to stay within --max-memory).
-	NoArena bool
 	// Spin lets idle intra-op threads busy-wait for the next op. Off by
 	// default: segtrt decodes and scores images on the same cores while
 	// inference runs, and spinning threads starve that work.
@@ -119,14 +114,6 @@ func NewSession(m *onnxio.Model, opts Options) (*Session, error) {
 	}
 	if err := so.SetGraphOptimizationLevel(level); err != nil {
 		return nil, err
-	}
-	if opts.NoArena {
-		if err := so.SetCpuMemArena(false); err != nil {
-			return nil, err
-		}
-		if err := so.SetMemPattern(false); err != nil {
-			return nil, err
-		}
 	}
 	s.sess, err = onnxruntime.NewDynamicAdvancedSessionWithONNXData(data, []string{s.Input}, s.Outputs, so)
 	if err != nil {
