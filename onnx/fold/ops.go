@@ -207,7 +207,7 @@ func elementwise(c *call) ([]*tensor, error) {
 	fmod := graph.AttrInt(c.node, "fmod", 0) != 0
 	idx := make([]func(int) int, len(c.in))
 	for j, t := range c.in {
-		idx[j] = broadcastIndex(t.shape, y.shape)
+		idx[j] = shapes.BroadcastIndex(t.shape, y.shape)
 	}
 	for k := 0; k < y.len(); k++ {
 		if ints {
@@ -338,7 +338,7 @@ func where(c *call) ([]*tensor, error) {
 		return nil, err
 	}
 	cond, a, b := c.in[0], c.in[1], c.in[2]
-	ic, ia, ib := broadcastIndex(cond.shape, y.shape), broadcastIndex(a.shape, y.shape), broadcastIndex(b.shape, y.shape)
+	ic, ia, ib := shapes.BroadcastIndex(cond.shape, y.shape), shapes.BroadcastIndex(a.shape, y.shape), shapes.BroadcastIndex(b.shape, y.shape)
 	for k := 0; k < y.len(); k++ {
 		src, at := b, ib(k)
 		if cond.i[ic(k)] != 0 {

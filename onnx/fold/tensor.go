@@ -22,8 +22,6 @@ type tensor struct {
 	i     []int64
 }
 
-func (t *tensor) isFloat() bool { return t.f != nil || isFloatType(t.dt) }
-
 func (t *tensor) len() int { return int(graph.NumElements(t.shape)) }
 
 // at reads element k as float64, whatever the type.
@@ -151,22 +149,4 @@ func strides(shape []int64) []int {
 		acc *= int(shape[d])
 	}
 	return s
-}
-
-// broadcastIndex maps a flat index of out to the flat index of in, which
-// broadcasts to out (numpy rules).
-func broadcastIndex(in, out []int64) func(int) int {
-	off := len(out) - len(in)
-	inStr := strides(in)
-	return func(flat int) int {
-		idx := 0
-		for d := len(out) - 1; d >= 0; d-- {
-			coord := flat % int(out[d])
-			flat /= int(out[d])
-			if d >= off && in[d-off] != 1 {
-				idx += coord * inStr[d-off]
-			}
-		}
-		return idx
-	}
 }

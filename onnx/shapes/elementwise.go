@@ -186,7 +186,7 @@ func propagateBinary(op string, a, b, out *Value) {
 	ints := a.Ints != nil && b.Ints != nil
 	af, bf := asFloats(a), asFloats(b)
 	res := make([]float64, n)
-	idxA, idxB := broadcastIndex(a.Shape, out.Shape), broadcastIndex(b.Shape, out.Shape)
+	idxA, idxB := BroadcastIndex(a.Shape, out.Shape), BroadcastIndex(b.Shape, out.Shape)
 	for i := 0; i < n; i++ {
 		x, y := af[idxA(i)], bf[idxB(i)]
 		var r float64
@@ -257,9 +257,9 @@ func asFloats(v *Value) []float64 {
 	return f
 }
 
-// broadcastIndex maps a flat index of the output to a flat index of an
-// input broadcast to it.
-func broadcastIndex(in, out []int64) func(int) int {
+// BroadcastIndex maps a flat index of the output to a flat index of an
+// input broadcast to it (numpy rules); constant folding uses it too.
+func BroadcastIndex(in, out []int64) func(int) int {
 	off := len(out) - len(in)
 	return func(flat int) int {
 		idx, stride := 0, 1
@@ -350,7 +350,7 @@ func where(c *ctx) error {
 	cond, x, y := c.in[0], c.in[1], c.in[2]
 	if cond.Known() && x.Known() && y.Known() && (&Value{Shape: shape}).Static() {
 		n := int(numel(shape))
-		ci, xi, yi := broadcastIndex(cond.Shape, shape), broadcastIndex(x.Shape, shape), broadcastIndex(y.Shape, shape)
+		ci, xi, yi := BroadcastIndex(cond.Shape, shape), BroadcastIndex(x.Shape, shape), BroadcastIndex(y.Shape, shape)
 		cf, xf, yf := asFloats(cond), asFloats(x), asFloats(y)
 		res := make([]float64, n)
 		for i := range res {
