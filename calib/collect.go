@@ -52,43 +52,33 @@ func activationTensors(g *graph.Graph, res shapes.Result) []string {
 	return out
 }
 
-// withOutputs returns a copy of m whose graph outputs are names (the
-// original outputs first, in their order).
-func withOutputs(m *onnxio.Model, names []string) *onnxio.Model {
+// withOutputs returns a copy of m whose graph outputs are names, after
+// the model's own outputs (in their order) when keep is set. Without them
+// ONNX Runtime skips the nodes no name depends on.
+func withOutputs(m *onnxio.Model, names []string, keep bool) *onnxio.Model {
 	mp := proto.Clone(m.Proto).(*onnxpb.ModelProto)
-	have := map[string]bool{}
+	own := map[string]*onnxpb.ValueInfoProto{}
 	for _, o := range mp.Graph.Output {
-		have[o.GetName()] = true
+		own[o.GetName()] = o
+	}
+	var outs []*onnxpb.ValueInfoProto
+	if keep {
+		outs = mp.Graph.Output
 	}
 	for _, n := range names {
-		if have[n] {
-			continue
+		switch o, isOwn := own[n]; {
+		case isOwn && keep: // already there
+		case isOwn:
+			outs = append(outs, o)
+		default:
+			outs = append(outs, &onnxpb.ValueInfoProto{
+				Name: proto.String(n),
+				Type: &onnxpb.TypeProto{Value: &onnxpb.TypeProto_TensorType{TensorType: &onnxpb.TypeProto_Tensor{ElemType: proto.Int32(int32(onnxpb.TensorProto_FLOAT))}}},
+			})
 		}
-		mp.Graph.Output = append(mp.Graph.Output, &onnxpb.ValueInfoProto{
-			Name: proto.String(n),
-			Type: &onnxpb.TypeProto{Value: &onnxpb.TypeProto_TensorType{TensorType: &onnxpb.TypeProto_Tensor{ElemType: proto.Int32(int32(onnxpb.TensorProto_FLOAT))}}},
-		})
 	}
+	mp.Graph.Output = outs
 	return &onnxio.Model{Proto: mp, Path: m.Path}
-}
-
-// withOnlyOutputs returns a copy of m whose graph outputs are names alone:
-// ONNX Runtime then skips the nodes no name depends on.
-func withOnlyOutputs(m *onnxio.Model, names []string) *onnxio.Model {
-	c := withOutputs(m, names)
-	c.Proto.Graph.Output = c.Proto.Graph.Output[len(m.Proto.Graph.Output):]
-	keep := map[string]bool{}
-	for _, n := range names {
-		keep[n] = true
-	}
-	// An original output that is also a name stays (withOutputs did not
-	// append it again).
-	for _, o := range m.Proto.Graph.Output {
-		if keep[o.GetName()] {
-			c.Proto.Graph.Output = append(c.Proto.Graph.Output, proto.Clone(o).(*onnxpb.ValueInfoProto))
-		}
-	}
-	return c
 }
 
 // Collection tuning. A work item is one slice of one tensor of one image;
@@ -97,22 +87,18 @@ func withOnlyOutputs(m *onnxio.Model, names []string) *onnxio.Model {
 // stays small. Inference runs on up to two lanes, each an ONNX Runtime
 // session with its share of the cores: on two cores, two one-thread
 // sessions infer a third faster than one two-thread session, which waits
-// at every op's barrier. Each lane has a set of output buffers, plus one
-// more so that binning one image never stalls both lanes, as long as the
-// sets fit in collect's limit; one set always exists.
+// at every op's barrier. inFlight says how many images share the memory.
 const (
 	itemValues = 1 << 16
 	maxLanes   = 2
 )
 
-// Each image in flight costs its activations twice while ONNX Runtime
-// runs it (ONNX Runtime's copy of the outputs, then ours) and once while
-// it waits to be binned: lanes + sets copies in all.
-
 // inFlight picks how many lanes (ONNX Runtime sessions) and buffer sets
 // collect uses: one lane per core up to two and a set more than lanes to
 // overlap binning, as far as their copies fit limit; one lane and one set
-// at least.
+// at least. Each image in flight costs its activations twice while ONNX
+// Runtime runs it (ONNX Runtime's copy of the outputs, then ours) and once
+// while it waits to be binned: lanes + sets copies in all.
 func inFlight(lanes int, setBytes, limit int64) (use, sets int) {
 	for use = lanes; use >= 1; use-- {
 		for sets = use + 1; sets >= use; sets-- {
@@ -163,11 +149,7 @@ func collect(ctx context.Context, m *onnxio.Model, g *graph.Graph, res shapes.Re
 	}
 	// ONNX Runtime runs plugin nodes as the standard ops they stand for;
 	// their outputs keep their names.
-	session := withOutputs(m, outputs)
-	if only && len(outputs) > 0 {
-		session = withOnlyOutputs(m, outputs)
-	}
-	withAll, err := passes.Runnable(session)
+	withAll, err := passes.Runnable(withOutputs(m, outputs, !only || len(outputs) == 0))
 	if err != nil {
 		return nil, 0, err
 	}
@@ -189,11 +171,13 @@ func collect(ctx context.Context, m *onnxio.Model, g *graph.Graph, res shapes.Re
 	var outShapes [][]int64
 	learn := false // some output's shape is unknown to our inference
 	for _, o := range withAll.Proto.Graph.Output {
-		v := res[o.GetName()]
-		if v == nil || !v.Static() {
+		var sh []int64
+		if v := res[o.GetName()]; v.Static() {
+			sh = v.Shape
+		} else {
 			learn = true
 		}
-		outShapes = append(outShapes, v.Shape)
+		outShapes = append(outShapes, sh)
 		i, ok := index[o.GetName()]
 		if !ok {
 			i = -1
