@@ -99,6 +99,9 @@ func readPart(path string) (*Part, error) {
 	if p.SchemaVersion != PartVersion {
 		return nil, fmt.Errorf("%s: part schema %d; this segtrt reads %d", path, p.SchemaVersion, PartVersion)
 	}
+	if p.Collection == nil || p.Shard.Count < 1 {
+		return nil, fmt.Errorf("%s: a part without its shard or collection record", path)
+	}
 	for _, t := range p.Tensors {
 		if len(t.Counts) != Bins || t.Exp < binning.MinExp || t.Exp > 200 {
 			return nil, fmt.Errorf("%s: tensor %q: a histogram of %d bins at 2^%d; want %d bins", path, t.Name, len(t.Counts), t.Exp, Bins)

@@ -565,10 +565,22 @@ func TestMergeRefusesBadParts(t *testing.T) {
 	seed := part("seed", 1, 3, func(o *Options) { o.Seed = 7; o.Images = 2 })
 	method := part("method", 1, 3, func(o *Options) { o.Method = MinMax })
 	other := part("other", 1, 3, func(o *Options) { o.Model = testmodels.Path("plain.onnx") })
+	// A part edited by hand to lose its collection record.
+	var raw map[string]any
+	if err := json.Unmarshal(read(t, p1), &raw); err != nil {
+		t.Fatal(err)
+	}
+	delete(raw, "collection")
+	edited := filepath.Join(dir, "edited")
+	b, _ := json.Marshal(raw)
+	if err := os.WriteFile(edited, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		parts []string
 		want  string
 	}{
+		{[]string{p0, edited, p2}, "edited: a part without its shard or collection record"},
 		{[]string{p0, seed, p2}, "differ in seed"},
 		{[]string{p0, method, p2}, "differ in method"},
 		{[]string{p0, other, p2}, "differ in model"},
