@@ -26,6 +26,18 @@ type Options struct {
 	// default: segtrt decodes and scores images on the same cores while
 	// inference runs, and spinning threads starve that work.
 	Spin bool
+	// KeepLayout leaves tensors in ONNX's NCHW layout: no NCHWc blocking of
+	// convolutions. A blocked network computes every NCHW graph output as a
+	// reordered copy of a blocked tensor, so a session that outputs all its
+	// activations holds them twice; with KeepLayout they are written
+	// straight into the caller's buffers (and such a run is faster too,
+	// though a plain inference is slower by about a fifth).
+	KeepLayout bool
+	// NoArena allocates ONNX Runtime's working tensors from the C heap,
+	// which gets them back after each run, instead of an arena that keeps
+	// every block it ever grew to (often twice the tensors' peak). Costs
+	// page faults on each run: worth it where memory is the constraint.
+	NoArena bool
 }
 
 // Session runs one model. Run is safe for use by one goroutine at a time:
@@ -108,9 +120,17 @@ func NewSession(m *onnxio.Model, opts Options) (*Session, error) {
 			return nil, err
 		}
 	}
+	if opts.NoArena {
+		if err := so.SetCpuMemArena(false); err != nil {
+			return nil, err
+		}
+	}
 	var level onnxruntime.GraphOptimizationLevel = onnxruntime.GraphOptimizationLevelEnableAll
-	if opts.NoOptimize {
+	switch {
+	case opts.NoOptimize:
 		level = onnxruntime.GraphOptimizationLevelDisableAll
+	case opts.KeepLayout:
+		level = onnxruntime.GraphOptimizationLevelEnableExtended // all but layout
 	}
 	if err := so.SetGraphOptimizationLevel(level); err != nil {
 		return nil, err

@@ -52,40 +52,44 @@ func maxAbsDiff(a, b []float32) float64 {
 
 func TestMatchesTorch(t *testing.T) {
 	for _, c := range []string{"plain.onnx", "ops-opset17.onnx"} {
-		t.Run(c, func(t *testing.T) {
-			meta := testmodels.LoadMeta(t, c)
-			sizes := []int64{graph.NumElements(meta.InputShape)}
-			for _, s := range meta.OutputShapes {
-				sizes = append(sizes, graph.NumElements(s))
+		t.Run(c, func(t *testing.T) { matchesTorch(t, c, Options{}) })
+		// As calibration runs it: NCHW throughout, no arena.
+		t.Run(c+"/keep-layout", func(t *testing.T) { matchesTorch(t, c, Options{KeepLayout: true, NoArena: true, Threads: 1}) })
+	}
+}
+
+func matchesTorch(t *testing.T, c string, opts Options) {
+	meta := testmodels.LoadMeta(t, c)
+	sizes := []int64{graph.NumElements(meta.InputShape)}
+	for _, s := range meta.OutputShapes {
+		sizes = append(sizes, graph.NumElements(s))
+	}
+	io := torchIO(t, c, sizes...)
+	m, err := onnxio.Load(testmodels.Path(c))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewSession(m, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for run := 0; run < 2; run++ { // the second run reuses buffers
+		outs, err := s.Run(io[0], meta.InputShape)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, o := range outs {
+			if d := maxAbsDiff(o.Data, io[i+1]); d > 1e-4 {
+				t.Errorf("run %d output %s: max |ORT - torch| = %g", run, o.Name, d)
 			}
-			io := torchIO(t, c, sizes...)
-			m, err := onnxio.Load(testmodels.Path(c))
-			if err != nil {
-				t.Fatal(err)
-			}
-			s, err := NewSession(m, Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
-			for run := 0; run < 2; run++ { // the second run reuses buffers
-				outs, err := s.Run(io[0], meta.InputShape)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for i, o := range outs {
-					if d := maxAbsDiff(o.Data, io[i+1]); d > 1e-4 {
-						t.Errorf("run %d output %s: max |ORT - torch| = %g", run, o.Name, d)
-					}
-				}
-			}
-			if err := s.Close(); err != nil {
-				t.Fatal(err)
-			}
-			if err := s.Close(); err != nil {
-				t.Fatalf("second Close: %v", err)
-			}
-		})
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
 	}
 }
 
