@@ -53,8 +53,8 @@ func activationTensors(g *graph.Graph, res shapes.Result) []string {
 }
 
 // withOutputs returns a copy of m whose graph outputs are names, after
-// the model's own outputs (in their order) when keep is set. Without them
-// ONNX Runtime skips the nodes no name depends on.
+// the model's own outputs (in their order) when keep is set; without
+// them, the copy also loses the nodes no name depends on.
 func withOutputs(m *onnxio.Model, names []string, keep bool) *onnxio.Model {
 	mp := proto.Clone(m.Proto).(*onnxpb.ModelProto)
 	own := map[string]*onnxpb.ValueInfoProto{}
@@ -78,6 +78,12 @@ func withOutputs(m *onnxio.Model, names []string, keep bool) *onnxio.Model {
 		}
 	}
 	mp.Graph.Output = outs
+	if !keep {
+		// ONNX Runtime runs every node, needed or not: without the nodes
+		// past a group's tensors it neither spends the time nor holds
+		// their tensors (nor the weights they alone read).
+		passes.RemoveDead(mp.Graph)
+	}
 	return &onnxio.Model{Proto: mp, Path: m.Path}
 }
 
@@ -94,27 +100,19 @@ const (
 )
 
 // inFlight picks how many lanes (ONNX Runtime sessions) and buffer sets
-// collect uses: one lane per core up to two and a set more than lanes to
-// overlap binning, as far as their copies fit limit; one lane and one set
-// at least. Each image in flight costs its activations twice while ONNX
-// Runtime runs it (ONNX Runtime's copy of the outputs, then ours) and once
-// while it waits to be binned: lanes + sets copies in all.
-func inFlight(lanes int, setBytes, limit int64) (use, sets int) {
+// collect uses for gr: one lane per core up to two and a set more than
+// lanes, so that binning overlaps inference, as far as they fit limit
+// (costModel.fits); one lane and one set at least. A lane writes its
+// image's activations straight into a set, which then waits to be binned.
+func inFlight(c *costModel, gr group, lanes int, limit int64) (use, sets int) {
 	for use = lanes; use >= 1; use-- {
 		for sets = use + 1; sets >= use; sets-- {
-			if int64(use+sets)*setBytes <= limit {
+			if c.fits(gr, sets, use, limit) {
 				return use, sets
 			}
 		}
 	}
 	return 1, 1
-}
-
-// copiesPerImage is how many copies of one image's activations collect
-// holds at most: lanes + sets at full overlap.
-func copiesPerImage(images int) int {
-	lanes := min(maxLanes, runtime.NumCPU(), images)
-	return 2*lanes + 1
 }
 
 // collect runs the model on every image of set and histograms each tensor
@@ -127,12 +125,13 @@ func copiesPerImage(images int) int {
 // produced one and, of its tensors, the first in graph order: where the
 // non-finite values start.
 //
-// limit bounds the bytes of output buffers held at once (fewer images are
-// then in flight); with only, the session's outputs are names alone, not
-// the model's own outputs too (a group of a bounded collection). held is
-// the buffer bytes collect held at most.
-func collect(ctx context.Context, m *onnxio.Model, g *graph.Graph, res shapes.Result, names []string, set *dataset.Set, pre dataset.Preprocess, progress func(),
-	limit int64, only bool) (hists map[string]*Histogram, held int64, err error) {
+// limit bounds the bytes of output buffers and sessions held at once
+// (fewer images are then in flight); with only, the session's outputs are
+// gr's names alone, not the model's own outputs too (a group of a bounded
+// collection).
+func collect(ctx context.Context, m *onnxio.Model, g *graph.Graph, res shapes.Result, c *costModel, gr group, set *dataset.Set, pre dataset.Preprocess, progress func(),
+	limit int64, only bool) (hists map[string]*Histogram, peak Collection, err error) {
+	names := gr.names
 	input := g.Inputs[0].GetName()
 	step := map[int]int{} // node index -> position in topological order
 	for k, i := range g.Order {
@@ -151,7 +150,7 @@ func collect(ctx context.Context, m *onnxio.Model, g *graph.Graph, res shapes.Re
 	// their outputs keep their names.
 	withAll, err := passes.Runnable(withOutputs(m, outputs, !only || len(outputs) == 0))
 	if err != nil {
-		return nil, 0, err
+		return nil, Collection{}, err
 	}
 	shape := []int64{1, 3, int64(pre.Height), int64(pre.Width)}
 	all := make([]*Histogram, len(names))
@@ -184,11 +183,47 @@ func collect(ctx context.Context, m *onnxio.Model, g *graph.Graph, res shapes.Re
 		}
 		out = append(out, i)
 	}
-	lanes := min(maxLanes, runtime.NumCPU(), set.Len())
-	// Sessions are built at once (each takes a while). The buffers are
-	// sized by our shape inference, so the sessions need not run once to
-	// learn the output shapes, unless it does not know one: then the
-	// first session asks ONNX Runtime.
+	// NCHW layout: outputs go straight into our buffers; no arena: the
+	// working tensors are what costModel estimates.
+	newSession := func(lanes int) (*ort.Session, error) {
+		return ort.NewSession(withAll, ort.Options{Threads: max(1, runtime.NumCPU()/lanes), KeepLayout: true, NoArena: true})
+	}
+	// The buffers are sized by our shape inference, so no session needs to
+	// run to learn the output shapes, unless it does not know one: then a
+	// session asks ONNX Runtime.
+	if learn {
+		s, err := newSession(1)
+		if err != nil {
+			return nil, Collection{}, err
+		}
+		outShapes, err = s.OutputShapes(shape)
+		s.Close()
+		if err != nil {
+			return nil, Collection{}, fmt.Errorf("%s: %w", m.Path, err)
+		}
+	}
+	var setBytes int64
+	var sizes []int
+	for _, sh := range outShapes {
+		sizes = append(sizes, int(graph.NumElements(sh)))
+		setBytes += 4 * int64(sizes[len(sizes)-1])
+	}
+	lanes, sets := 0, 1 // no images (a shard may get none): no session
+	if set.Len() > 0 {
+		gr.bytes = setBytes // ONNX Runtime's, where our inference did not know a shape
+		lanes = min(maxLanes, runtime.NumCPU(), set.Len())
+		if only {
+			// A group of a bounded collection: memory is what is short, and
+			// a second session's working memory (which the estimate knows
+			// least well: kernels' scratch is not in the graph) is better
+			// spent on buffers.
+			lanes = 1
+		}
+		lanes, sets = inFlight(c, gr, lanes, limit)
+	}
+	peak = Collection{PeakActivationBytes: int64(sets) * setBytes, OnnxRuntimeBytes: int64(lanes) * gr.work, ImageBytes: int64(sets+lanes) * c.sample}
+	// Sessions are built at once (each takes a while), each with its
+	// share of the cores.
 	sessions := make([]*ort.Session, lanes)
 	errs := make([]error, lanes)
 	var built sync.WaitGroup
@@ -196,7 +231,7 @@ func collect(ctx context.Context, m *onnxio.Model, g *graph.Graph, res shapes.Re
 		built.Add(1)
 		go func() {
 			defer built.Done()
-			sessions[l], errs[l] = ort.NewSession(withAll, ort.Options{Threads: max(1, runtime.NumCPU()/lanes)})
+			sessions[l], errs[l] = newSession(lanes)
 		}()
 	}
 	built.Wait()
@@ -209,34 +244,18 @@ func collect(ctx context.Context, m *onnxio.Model, g *graph.Graph, res shapes.Re
 	}()
 	for _, err := range errs {
 		if err != nil {
-			return nil, 0, err
-		}
-	}
-	if learn {
-		if outShapes, err = sessions[0].OutputShapes(shape); err != nil {
-			return nil, 0, fmt.Errorf("%s: %w", m.Path, err)
+			return nil, Collection{}, err
 		}
 	}
 	for _, s := range sessions {
 		if err := s.ExpectShapes(shape, outShapes); err != nil {
-			return nil, 0, err
+			return nil, Collection{}, err
 		}
 	}
-	var setBytes int64
-	var sizes []int
-	for _, sh := range outShapes {
-		sizes = append(sizes, int(graph.NumElements(sh)))
-		setBytes += 4 * int64(sizes[len(sizes)-1])
-	}
-	use, sets := 0, 1 // no images (a shard may get none): no session
-	if lanes > 0 {
-		use, sets = inFlight(lanes, setBytes, limit)
-	}
-	held = int64(use+sets) * setBytes
-	for _, s := range sessions[use:] {
-		s.Close()
-	}
-	sessions, lanes = sessions[:use], use
+	// The model's copy with the session's outputs and its serialized bytes
+	// (each the size of the weights) are garbage now: collect them before
+	// the buffers raise the heap's goal, or they live on beside them.
+	runtime.GC()
 	free := make(chan [][]float32, sets)
 	for range sets {
 		bufs := make([][]float32, len(sizes))
@@ -322,7 +341,8 @@ func collect(ctx context.Context, m *onnxio.Model, g *graph.Graph, res shapes.Re
 			close(items)
 			workers.Wait()
 		}()
-		for sample, err := range set.Samples(ctx, dataset.StreamOptions{Preprocess: pre, Retain: true}) {
+		// A sample per set and one decoded ahead per lane, as costModel counts.
+		for sample, err := range set.Samples(ctx, dataset.StreamOptions{Preprocess: pre, Retain: true, InFlight: sets + lanes}) {
 			if err != nil {
 				return err
 			}
@@ -340,16 +360,16 @@ func collect(ctx context.Context, m *onnxio.Model, g *graph.Graph, res shapes.Re
 		return nil
 	}()
 	if bad := b.failure(); bad != nil {
-		return nil, 0, bad
+		return nil, Collection{}, bad
 	}
 	if err != nil {
-		return nil, 0, err
+		return nil, Collection{}, err
 	}
 	byName := make(map[string]*Histogram, len(names))
 	for i, n := range names {
 		byName[n] = all[i]
 	}
-	return byName, held, nil
+	return byName, peak, nil
 }
 
 // image is one calibration image in flight: its sample and the buffers

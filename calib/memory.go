@@ -20,26 +20,37 @@ import (
 // Collection reports how activations were held while histogramming
 // (calib.json "collection").
 type Collection struct {
-	// MaxMemory is the ceiling on activations held at once (--max-memory).
+	// MaxMemory is the ceiling on the memory that grows with the network
+	// and the image size (--max-memory): segtrt's activation buffers plus
+	// ONNX Runtime's estimated working memory.
 	MaxMemory int64 `json:"max_memory"`
 	// Groups is how many passes over the images collection took: the
 	// activations are graph outputs in groups that fit MaxMemory.
 	Groups int `json:"groups"`
-	// PeakActivationBytes is the most activation bytes held at once:
-	// segtrt's buffers and ONNX Runtime's copies of the outputs it is
-	// producing (the process's resident memory adds ONNX Runtime's working
-	// memory, the model and the images; make bench-scale measures it).
+	// PeakActivationBytes is the most bytes segtrt's activation buffers
+	// held at once (ONNX Runtime writes the outputs straight into them).
 	PeakActivationBytes int64 `json:"peak_activation_bytes"`
+	// OnnxRuntimeBytes is the estimate, at that peak, of what ONNX
+	// Runtime's sessions held besides: the weights and the tensors that
+	// are not outputs. With PeakActivationBytes and ImageBytes it stays
+	// within MaxMemory unless one tensor alone does not fit; the process's
+	// resident memory adds Go's runtime, the model as segtrt reads it and
+	// the libraries (make bench-scale measures it).
+	OnnxRuntimeBytes int64 `json:"onnxruntime_bytes"`
+	// ImageBytes is what the decoded images held at that peak took: one
+	// per buffer set and one decoded ahead per session.
+	ImageBytes int64 `json:"image_bytes"`
 }
 
+// total is the estimate the ceiling bounds.
+func (c *Collection) total() int64 { return c.PeakActivationBytes + c.OnnxRuntimeBytes + c.ImageBytes }
+
 // Default ceiling: an eighth of the machine's memory (or of the cgroup's
-// limit, when lower), within [512 MiB, 4 GiB]. The ceiling bounds the
-// activations collection holds (its buffers and ONNX Runtime's copies of
-// them), not ONNX Runtime's working memory for running the network (about
-// 1.4 GB for SPGNet-R18 at 1024x2048): an eighth leaves room for that, the
-// images and the rest of a CI runner. On a 24 GiB machine (3 GiB) SGCPNet's
-// 1024x2048 activations fit with two images in flight; SPGNet-R18-1s-128's
-// take two passes.
+// limit, when lower), within [512 MiB, 4 GiB]. The ceiling covers what
+// grows with the network and the image size (activation buffers, ONNX
+// Runtime's working tensors and weights), so an eighth leaves the rest of
+// a CI runner free. On a 24 GiB machine (3 GiB) SGCPNet's and
+// SPGNet-R18-1s-128's 1024x2048 activations fit in one pass.
 const (
 	minDefaultMaxMemory = 512 << 20
 	maxDefaultMaxMemory = 4 << 30
@@ -87,48 +98,159 @@ func cgroupLimit() int64 {
 }
 
 // group is one pass of collection: the activations it makes graph outputs,
-// and their bytes per image.
+// their bytes per image, and what each of its ONNX Runtime sessions holds
+// besides (onnxRuntimeCost).
 type group struct {
 	names []string
 	bytes int64
+	work  int64
 }
 
-// planGroups splits names into groups, in graph order, whose activations
-// fit maxMemory when `copies` copies of them are held at once. Graph order
-// lets ONNX Runtime skip the nodes after a group's last tensor. A tensor
-// too big to fit with any other gets a group of its own (collect then holds
-// fewer images at once); too is the list of those that do not fit even
-// alone. The graph input is histogrammed from the image itself and costs
-// no buffer.
-func planGroups(g *graph.Graph, res shapes.Result, names []string, maxMemory int64, copies int) (groups []group, tooBig []string) {
-	step := map[int]int{}
+// costModel estimates what an ONNX Runtime session of collection holds
+// besides segtrt's buffers, from the graph and our shape inference:
+//   - the weights, twice: its copy of the initializers and the packed
+//     copies its convolutions and matrix products make;
+//   - the tensors it allocates itself (every tensor that is not one of the
+//     session's outputs) at their peak: its sequential plan keeps a tensor
+//     from its producer to its last consumer, and with the arena off
+//     (ort.Options.NoArena) freed memory is not kept.
+//
+// The sessions keep the NCHW layout (ort.Options.KeepLayout), so outputs
+// are written into segtrt's buffers and have no copy of ONNX Runtime's.
+// Shapes our inference does not know count nothing.
+type costModel struct {
+	sample  int64 // a decoded image: its input tensor and its label
+	g       *graph.Graph
+	res     shapes.Result
+	weights int64
+	pos     map[string]int // producer's position in graph order; -1 for the graph input
+	last    map[string]int // last consumer's position
+}
+
+func newCostModel(g *graph.Graph, res shapes.Result) *costModel {
+	c := &costModel{g: g, res: res, pos: map[string]int{}, last: map[string]int{}}
+	if in := res[g.Inputs[0].GetName()]; in.Static() {
+		c.sample = graph.NumElements(in.Shape) * 13 / 3 // float32 RGB and a byte of label per pixel
+	}
+	for _, t := range g.Initializers {
+		c.weights += int64(graph.ElemSize(graph.DataType(t.GetDataType()))) * graph.NumElements(t.GetDims())
+	}
 	for k, i := range g.Order {
-		step[i] = k
-	}
-	order := func(n string) int {
-		if p, ok := g.Producer[n]; ok {
-			return step[p]
+		n := g.Node(i)
+		for _, in := range n.Input {
+			c.last[in] = k
 		}
-		return -1 // the graph input
+		for _, out := range n.Output {
+			c.pos[out] = k
+		}
 	}
+	for _, in := range g.Inputs {
+		c.pos[in.GetName()] = -1
+	}
+	return c
+}
+
+// order is a tensor's producer's position; -1 for the graph input.
+func (c *costModel) order(name string) int {
+	if p, ok := c.pos[name]; ok {
+		return p
+	}
+	return -1
+}
+
+// bytes is a tensor's size by our shape inference; 0 when unknown.
+func (c *costModel) bytes(name string) int64 {
+	v := c.res[name]
+	if !v.Static() {
+		return 0
+	}
+	return int64(graph.ElemSize(v.DType)) * graph.NumElements(v.Shape)
+}
+
+// activationBytes is what one image's value of an activation costs in
+// segtrt's buffers: nothing for the graph input, histogrammed from the
+// image itself.
+func (c *costModel) activationBytes(name string) int64 {
+	if c.order(name) < 0 {
+		return 0
+	}
+	return 4 * graph.NumElements(c.res[name].Shape)
+}
+
+// session is onnxRuntimeCost for a session whose outputs are outs and
+// whose last node runs at position upTo (ONNX Runtime skips the nodes no
+// output needs; counting every node up to upTo is an upper bound).
+func (c *costModel) session(outs map[string]bool, upTo int) int64 {
+	if upTo >= len(c.g.Order) {
+		upTo = len(c.g.Order) - 1
+	}
+	dies := make([]int64, upTo+1)
+	var live, peak int64
+	for k := 0; k <= upTo; k++ {
+		for _, o := range c.g.Node(c.g.Order[k]).Output {
+			if o == "" || outs[o] {
+				continue
+			}
+			b := c.bytes(o)
+			live += b
+			dies[max(k, min(c.last[o], upTo))] += b
+		}
+		peak = max(peak, live)
+		live -= dies[k]
+	}
+	return 2*c.weights + peak
+}
+
+// fits says whether sets sets of a group's buffers and lanes sessions fit
+// limit, with a decoded image per set and per session.
+func (c *costModel) fits(gr group, sets, lanes int, limit int64) bool {
+	return int64(sets)*(gr.bytes+c.sample)+int64(lanes)*(gr.work+c.sample) <= limit
+}
+
+// onePass is the group of a collection in one pass: every name, and the
+// model's own outputs, which the session keeps.
+func onePass(c *costModel, names []string) group {
+	outs := map[string]bool{}
+	gr := group{names: names}
+	for _, o := range c.g.Proto.Output {
+		outs[o.GetName()] = true
+		gr.bytes += c.activationBytes(o.GetName())
+	}
+	for _, n := range names {
+		if !outs[n] {
+			outs[n] = true
+			gr.bytes += c.activationBytes(n)
+		}
+	}
+	gr.work = c.session(outs, len(c.g.Order)-1)
+	return gr
+}
+
+// planGroups splits names into groups, in graph order, each fitting
+// maxMemory with one set of its buffers and one session: one image at a
+// time. Graph order lets ONNX Runtime skip the nodes after a group's last
+// tensor. A tensor too big to fit with any other gets a group of its own;
+// tooBig lists those that do not fit even alone.
+func planGroups(c *costModel, names []string, maxMemory int64) (groups []group, tooBig []string) {
 	sorted := append([]string(nil), names...)
-	sort.SliceStable(sorted, func(a, b int) bool { return order(sorted[a]) < order(sorted[b]) })
-	budget := maxMemory / int64(max(copies, 1))
+	sort.SliceStable(sorted, func(a, b int) bool { return c.order(sorted[a]) < c.order(sorted[b]) })
 	var cur group
+	outs := map[string]bool{}
 	for _, n := range sorted {
-		b := int64(0)
-		if order(n) >= 0 {
-			b = 4 * graph.NumElements(res[n].Shape)
-		}
-		if 2*b > maxMemory { // its copy and ONNX Runtime's
+		b := c.activationBytes(n)
+		if !c.fits(group{bytes: b, work: c.session(map[string]bool{n: true}, c.order(n))}, 1, 1, maxMemory) {
 			tooBig = append(tooBig, n)
 		}
-		if len(cur.names) > 0 && cur.bytes > 0 && cur.bytes+b > budget {
+		outs[n] = true
+		work := c.session(outs, c.order(n))
+		if len(cur.names) > 0 && cur.bytes > 0 && !c.fits(group{bytes: cur.bytes + b, work: work}, 1, 1, maxMemory) {
 			groups = append(groups, cur)
-			cur = group{}
+			cur, outs = group{}, map[string]bool{n: true}
+			work = c.session(outs, c.order(n))
 		}
 		cur.names = append(cur.names, n)
 		cur.bytes += b
+		cur.work = work
 	}
 	if len(cur.names) > 0 {
 		groups = append(groups, cur)
@@ -147,46 +269,51 @@ func describeGroups(groups []group, maxMemory int64) string {
 }
 
 // collectBounded is collect within o.MaxMemory: one pass over the images
-// when every activation's buffers fit, else one pass per group. Histograms
-// do not depend on the order values arrive in, so the result is the same
-// bytes either way.
+// when every activation's buffers and a session fit, else one pass per
+// group. Histograms do not depend on the order values arrive in, so the
+// result is the same bytes either way.
 func collectBounded(ctx context.Context, o Options, m *onnxio.Model, g *graph.Graph, res shapes.Result, names []string,
 	set *dataset.Set, pre dataset.Preprocess) (map[string]*Histogram, *Collection, error) {
 	limit := o.MaxMemory
-	// One pass with every image in flight when it fits. Otherwise groups as
-	// large as the ceiling allows with one image in flight (ONNX Runtime's
-	// copy and ours): each group costs a pass of inference up to its last
-	// tensor, and binning costs the same however the tensors are grouped,
-	// so fewer, larger groups are faster than keeping images in flight.
-	groups, tooBig := planGroups(g, res, names, limit, copiesPerImage(set.Len()))
-	if len(groups) > 1 {
-		groups, tooBig = planGroups(g, res, names, limit, 2)
+	c := newCostModel(g, res)
+	// One pass when it fits with one image at a time (collect then keeps
+	// as many in flight as fit). Otherwise groups as large as the ceiling
+	// allows with one image at a time: each group costs a pass of
+	// inference up to its last tensor, and binning costs the same however
+	// the tensors are grouped, so fewer, larger groups are faster than
+	// keeping images in flight.
+	groups, tooBig := []group{onePass(c, names)}, []string(nil)
+	only := false
+	if !c.fits(groups[0], 1, 1, limit) {
+		groups, tooBig = planGroups(c, names, limit)
+		only = true
 	}
 	if len(groups) > 1 {
 		fmt.Fprintf(o.Stderr, "note: %s\n", describeGroups(groups, limit))
 	}
 	for _, n := range tooBig {
 		fmt.Fprintf(o.Stderr, "warning: tensor %q alone takes %s, over --max-memory %s: collected on its own, one image at a time\n",
-			n, bytesize.Format(uint64(4*graph.NumElements(res[n].Shape))), bytesize.Format(uint64(limit)))
+			n, bytesize.Format(uint64(c.activationBytes(n))), bytesize.Format(uint64(limit)))
 	}
 	step, done := o.Progress.Start(set.Len() * len(groups))
 	defer done()
 	coll := &Collection{MaxMemory: limit, Groups: len(groups)}
 	hists := make(map[string]*Histogram, len(names))
 	for _, gr := range groups {
-		h, held, err := collect(ctx, m, g, res, gr.names, set, pre, step, limit, len(groups) > 1)
+		h, held, err := collect(ctx, m, g, res, c, gr, set, pre, step, limit, only)
 		if err != nil {
 			return nil, nil, err
 		}
-		coll.PeakActivationBytes = max(coll.PeakActivationBytes, held)
+		if held.total() > coll.total() {
+			coll.PeakActivationBytes, coll.OnnxRuntimeBytes, coll.ImageBytes = held.PeakActivationBytes, held.OnnxRuntimeBytes, held.ImageBytes
+		}
 		for n, v := range h {
 			hists[n] = v
 		}
-		if len(groups) > 1 {
-			// The group's buffers are garbage now: hand them back before the
-			// next group allocates its own, or the Go heap holds both.
-			debug.FreeOSMemory()
-		}
+		// The group's buffers are garbage now: hand them back before the
+		// next group allocates its own, or what calibrate writes next, or
+		// the Go heap (whose goal they doubled) grows beside them.
+		debug.FreeOSMemory()
 	}
 	return hists, coll, nil
 }

@@ -37,8 +37,9 @@ type Options struct {
 	SensitivitySplit  string
 	SensitivityImages int
 	InputShapes       map[string][]int64
-	// MaxMemory bounds the activation buffers held at once while
-	// histogramming; 0 means DefaultMaxMemory().
+	// MaxMemory bounds the memory histogramming holds, by costModel's
+	// estimate: activation buffers, ONNX Runtime's working memory and the
+	// images in flight; 0 means DefaultMaxMemory().
 	MaxMemory      int64
 	Mean, Std      [3]float32
 	BGR            bool

@@ -463,10 +463,19 @@ func TestMaxMemoryGivesTheSameBytes(t *testing.T) {
 	if wantRep.Collection == nil || wantRep.Collection.Groups != 1 {
 		t.Fatalf("unbounded: collection %+v", wantRep.Collection)
 	}
-	// Three quarters of one image's activations, which holds two copies
-	// (ONNX Runtime's and ours) of three or more groups of them; and one
-	// byte: every tensor alone.
-	part := wantRep.Collection.PeakActivationBytes / int64(copiesPerImage(3)) * 3 / 4
+	// A quarter of one image's activations beside the most a session
+	// can hold (a session with no outputs), which holds three or more
+	// groups of them; and one byte: every tensor alone.
+	m, g, res, _, err := loadForQDQ(one.Model, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newCostModel(g, res)
+	all, work := onePass(c, activationTensors(g, res)), c.session(nil, len(g.Order))
+	if all.bytes <= 0 || work <= all.work || m == nil {
+		t.Fatalf("one pass: %d bytes of activations, %d of ONNX Runtime's; %d with no outputs", all.bytes, all.work, work)
+	}
+	part := all.bytes/4 + work + 2*c.sample
 	for _, limit := range []int64{part, 1} {
 		var stderr bytes.Buffer
 		o := calibrate(t, dir, func(o *Options) { edit(limit)(o); o.Stderr = &stderr })
@@ -479,8 +488,8 @@ func TestMaxMemoryGivesTheSameBytes(t *testing.T) {
 		if rep.Collection.Groups < 3 || rep.Collection.MaxMemory != limit || !strings.Contains(stderr.String(), "passes over the images") {
 			t.Errorf("--max-memory %d: collection %+v\n%s", limit, rep.Collection, stderr.String())
 		}
-		if limit > 1 && rep.Collection.PeakActivationBytes > limit {
-			t.Errorf("--max-memory %d: held %d bytes", limit, rep.Collection.PeakActivationBytes)
+		if c := rep.Collection; limit > 1 && c.total() > limit {
+			t.Errorf("--max-memory %d: held %+v", limit, c)
 		}
 		wantRep.Collection, rep.Collection = nil, nil
 		a, _ := json.Marshal(wantRep)

@@ -173,7 +173,7 @@ Conversions without data:
 	fs.IntVar(&f.sensImages, "sensitivity-images", calib.DefaultSensitivityImages, "images of --sensitivity-split the search scores on")
 	fs.StringVar(&f.shard, "shard", "", "collect shard I/N of the image subset into --save-histograms-to (auto: $JOB_COMPLETION_INDEX/$JOB_COMPLETION_COUNT); then calibrate merge")
 	fs.StringVar(&f.saveTo, "save-histograms-to", "", "with --shard: the part file to write")
-	fs.StringVar(&f.maxMemory, "max-memory", "", "bound on activations held at once while histogramming, e.g. 2GiB (default: an eighth of memory, 512MiB to 4GiB)")
+	fs.StringVar(&f.maxMemory, "max-memory", "", "bound on the memory histogramming holds (activations, ONNX Runtime's working memory, images in flight), e.g. 2GiB (default: an eighth of memory, 512MiB to 4GiB)")
 	f.pre.add(fs)
 	cmd.AddCommand(newCalibrateMergeCmd(runF))
 	return cmd
