@@ -99,7 +99,7 @@ func cgroupLimit() int64 {
 
 // group is one pass of collection: the activations it makes graph outputs,
 // their bytes per image, and what each of its ONNX Runtime sessions holds
-// besides (onnxRuntimeCost).
+// besides (costModel.session).
 type group struct {
 	names []string
 	bytes int64
@@ -177,9 +177,10 @@ func (c *costModel) activationBytes(name string) int64 {
 	return 4 * graph.NumElements(c.res[name].Shape)
 }
 
-// session is onnxRuntimeCost for a session whose outputs are outs and
-// whose last node runs at position upTo (ONNX Runtime skips the nodes no
-// output needs; counting every node up to upTo is an upper bound).
+// session is what a session holds besides segtrt's buffers when its
+// outputs are outs and its last node runs at position upTo. A group's
+// model loses the nodes no output needs (withOutputs), so counting every
+// node up to upTo is an upper bound.
 func (c *costModel) session(outs map[string]bool, upTo int) int64 {
 	if upTo >= len(c.g.Order) {
 		upTo = len(c.g.Order) - 1
@@ -228,8 +229,8 @@ func onePass(c *costModel, names []string) group {
 
 // planGroups splits names into groups, in graph order, each fitting
 // maxMemory with one set of its buffers and one session: one image at a
-// time. Graph order lets ONNX Runtime skip the nodes after a group's last
-// tensor. A tensor too big to fit with any other gets a group of its own;
+// time. Graph order lets a group's model end at its last tensor
+// (withOutputs prunes the rest). A tensor too big to fit with any other gets a group of its own;
 // tooBig lists those that do not fit even alone.
 func planGroups(c *costModel, names []string, maxMemory int64) (groups []group, tooBig []string) {
 	sorted := append([]string(nil), names...)
