@@ -169,9 +169,7 @@ func Run(ctx context.Context, o Options) error {
 		rep.Collection = parts[0].Collection
 		for _, p := range parts[1:] {
 			rep.Collection.Groups = max(rep.Collection.Groups, p.Collection.Groups)
-			if a, b := rep.Collection, p.Collection; b.total() > a.total() {
-				a.PeakActivationBytes, a.OnnxRuntimeBytes, a.ImageBytes = b.PeakActivationBytes, b.OnnxRuntimeBytes, b.ImageBytes
-			}
+			rep.Collection.keepPeak(*p.Collection)
 		}
 		fmt.Fprintln(o.Stdout, describeParts(parts))
 	default:

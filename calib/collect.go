@@ -133,11 +133,7 @@ func collect(ctx context.Context, m *onnxio.Model, g *graph.Graph, res shapes.Re
 	limit int64, only bool) (hists map[string]*Histogram, peak Collection, err error) {
 	names := gr.names
 	input := g.Inputs[0].GetName()
-	step := map[int]int{} // node index -> position in topological order
-	for k, i := range g.Order {
-		step[i] = k
-	}
-	rank := make([]int, len(names)) // -1 for the graph input
+	rank := make([]int, len(names)) // position in graph order; -1 for the graph input
 	// ONNX Runtime does not fill a graph input requested as an output: the
 	// input is histogrammed from the tensor fed to it instead.
 	var outputs []string
@@ -158,10 +154,7 @@ func collect(ctx context.Context, m *onnxio.Model, g *graph.Graph, res shapes.Re
 	for i, n := range names {
 		all[i] = NewHistogram()
 		index[n] = i
-		rank[i] = -1
-		if p, ok := g.Producer[n]; ok {
-			rank[i] = step[p]
-		}
+		rank[i] = c.order(n)
 	}
 	// The session's outputs are withAll's: out[k] is the histogram of
 	// output k, or -1 for an output that is not an activation (a model

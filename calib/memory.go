@@ -45,6 +45,14 @@ type Collection struct {
 // total is the estimate the ceiling bounds.
 func (c *Collection) total() int64 { return c.PeakActivationBytes + c.OnnxRuntimeBytes + c.ImageBytes }
 
+// keepPeak takes o's estimate when its total is the larger: the peak of
+// several passes or shards.
+func (c *Collection) keepPeak(o Collection) {
+	if o.total() > c.total() {
+		c.PeakActivationBytes, c.OnnxRuntimeBytes, c.ImageBytes = o.PeakActivationBytes, o.OnnxRuntimeBytes, o.ImageBytes
+	}
+}
+
 // Default ceiling: an eighth of the machine's memory (or of the cgroup's
 // limit, when lower), within [512 MiB, 4 GiB]. The ceiling covers what
 // grows with the network and the image size (activation buffers, ONNX
@@ -230,8 +238,8 @@ func onePass(c *costModel, names []string) group {
 // planGroups splits names into groups, in graph order, each fitting
 // maxMemory with one set of its buffers and one session: one image at a
 // time. Graph order lets a group's model end at its last tensor
-// (withOutputs prunes the rest). A tensor too big to fit with any other gets a group of its own;
-// tooBig lists those that do not fit even alone.
+// (withOutputs prunes the rest). A tensor too big to fit with any other
+// gets a group of its own; tooBig lists those that do not fit even alone.
 func planGroups(c *costModel, names []string, maxMemory int64) (groups []group, tooBig []string) {
 	sorted := append([]string(nil), names...)
 	sort.SliceStable(sorted, func(a, b int) bool { return c.order(sorted[a]) < c.order(sorted[b]) })
@@ -305,9 +313,7 @@ func collectBounded(ctx context.Context, o Options, m *onnxio.Model, g *graph.Gr
 		if err != nil {
 			return nil, nil, err
 		}
-		if held.total() > coll.total() {
-			coll.PeakActivationBytes, coll.OnnxRuntimeBytes, coll.ImageBytes = held.PeakActivationBytes, held.OnnxRuntimeBytes, held.ImageBytes
-		}
+		coll.keepPeak(held)
 		for n, v := range h {
 			hists[n] = v
 		}
